@@ -1,0 +1,47 @@
+# Ruche — everything a newcomer needs is `make demo` and `make test`.
+# Only python3, pip and make are assumed: uv is installed with pip when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV ?= $(shell command -v uv 2>/dev/null)
+ifeq ($(strip $(UV)),)
+UV := $(PYTHON) -m uv
+endif
+RUN := $(UV) run --frozen
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: help install demo test lint format sandbox clean
+
+help:
+	@echo "make demo     install, start the sandbox, extract the demo clients' last 30 days"
+	@echo "make test     install and run the test suite"
+	@echo "make lint     ruff (lint + format check)"
+	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
+
+.venv/.ruche-installed: uv.lock pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.ruche-installed
+
+demo: install
+	$(RUN) ruche demo
+
+test: install
+	$(RUN) pytest -q
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+sandbox: install
+	$(RUN) ruche sandbox --port 8765
+
+clean:
+	rm -rf demo_output .pytest_cache .ruff_cache

@@ -1,0 +1,169 @@
+"""What every platform connector shares: date windows, the account it extracts, the streams it
+yields, and how its base URL and token are found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from connectors.errors import ErrorContext, PermanentError
+from connectors.http import HttpClient, RetryPolicy
+from connectors.landing import CONTEXT_KEY
+
+
+@dataclass(frozen=True)
+class Window:
+    """An inclusive range of calendar days."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"window start {self.start} is after its end {self.end}")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def extended(self, refetch_days: int) -> Window:
+        """The window plus the `refetch_days` days before it (data the platform restates)."""
+        return Window(self.start - dt.timedelta(days=refetch_days), self.end)
+
+    def chunks(self, max_days: int) -> Iterator[Window]:
+        """Consecutive sub-windows of at most `max_days` days, oldest first."""
+        start = self.start
+        while start <= self.end:
+            end = min(self.end, start + dt.timedelta(days=max_days - 1))
+            yield Window(start, end)
+            start = end + dt.timedelta(days=1)
+
+    def local_bounds(self, tz: str) -> tuple[dt.datetime, dt.datetime]:
+        """[start 00:00, end+1 00:00) in timezone `tz`, as aware UTC datetimes.
+
+        Returned in UTC because Python subtracts two datetimes sharing one tzinfo as wall
+        time, which is wrong across a DST change.
+        """
+        zone = ZoneInfo(tz)
+        since = dt.datetime.combine(self.start, dt.time(), zone)
+        until = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), zone)
+        return since.astimezone(dt.UTC), until.astimezone(dt.UTC)
+
+    def __str__(self) -> str:
+        return f"{self.start}..{self.end}"
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """The account a connector extracts, with the client context its errors name."""
+
+    client_id: str
+    platform: str
+    account_id: str
+    timezone: str = "UTC"
+    name: str | None = None
+    refetch_days: int | None = None
+    fields: tuple[str, ...] | None = None
+    token_source: str | None = None
+
+    def error_context(self) -> ErrorContext:
+        return ErrorContext(
+            platform=self.platform,
+            client_id=self.client_id,
+            account_id=self.account_id,
+            token_source=self.token_source,
+        )
+
+
+@dataclass
+class Stream:
+    """One entity's records for one account and run, produced lazily."""
+
+    entity: str
+    window: Window
+    records: Iterable[dict[str, Any]]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def with_context(record: dict[str, Any], **context: Any) -> dict[str, Any]:
+    """The record unchanged plus Ruche's one added key (see connectors.landing)."""
+    return {**record, CONTEXT_KEY: {k: v for k, v in context.items() if v is not None}}
+
+
+class Connector(ABC):
+    """A platform module. Subclasses set the class constants and implement `streams`."""
+
+    platform: ClassVar[str]
+    api_version: ClassVar[str]
+    default_base_url: ClassVar[str]
+    entities: ClassVar[tuple[str, ...]]
+    refetch_days: ClassVar[int]
+    """Days before the requested window that are re-fetched because the platform restates them."""
+
+    def __init__(self, http: HttpClient, account: AccountRef) -> None:
+        self.http = http
+        self.account = account
+        self.notes: dict[str, Any] = {}
+
+    @property
+    def effective_refetch_days(self) -> int:
+        override = self.account.refetch_days
+        return self.refetch_days if override is None else override
+
+    @classmethod
+    def http_hooks(cls) -> dict[str, Any]:
+        """Platform error classifier and usage reader for `HttpClient`."""
+        return {}
+
+    @abstractmethod
+    def streams(self, window: Window) -> Iterator[Stream]:
+        """Yield one `Stream` per entity, in dependency order (posts before their comments).
+
+        The caller consumes each stream completely before asking for the next, so a later
+        stream may use ids collected while an earlier one was consumed.
+        """
+
+    def permanent(self, summary: str, hint: str | None = None, **codes: Any) -> PermanentError:
+        return PermanentError(summary, self.account.error_context(), hint=hint, **codes)
+
+
+def resolve_base_url(connector: type[Connector], account_override: str | None = None) -> str:
+    """Account `base_url` > `RUCHE_<PLATFORM>_BASE_URL` > `RUCHE_BASE_URL` > the real host."""
+    env = os.environ
+    return (
+        account_override
+        or env.get(f"RUCHE_{connector.platform.upper()}_BASE_URL")
+        or env.get("RUCHE_BASE_URL")
+        or connector.default_base_url
+    )
+
+
+def make_http(
+    connector: type[Connector],
+    account: AccountRef,
+    *,
+    token: str | None,
+    base_url: str,
+    retry: RetryPolicy | None = None,
+    timeout: tuple[float, float] = (5.0, 60.0),
+    max_requests: int | None = None,
+    sleep: Any = None,
+) -> HttpClient:
+    kwargs: dict[str, Any] = dict(connector.http_hooks())
+    if sleep is not None:
+        kwargs["sleep"] = sleep
+    cap = max_requests or int(os.environ.get("RUCHE_MAX_REQUESTS", "50000"))
+    return HttpClient(
+        base_url=base_url,
+        token=token,
+        context=account.error_context(),
+        retry=retry,
+        timeout=timeout,
+        max_requests=cap,
+        **kwargs,
+    )

@@ -1,0 +1,223 @@
+"""Extract one account into the landing zone: the piece the CLI and the Airflow tasks share.
+
+`extract_account` never raises a `ConnectorError`: it lands every entity that completed, drops
+the one that failed (its temporary file never becomes visible), and returns an `AccountResult`
+holding the error, so the caller decides (the CLI reports, an Airflow task re-raises with
+`raise_for_error`). Only programming errors propagate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.base import AccountRef, Connector, Window, make_http, resolve_base_url
+from connectors.errors import ConnectorError, PermanentError
+from connectors.facebook import FacebookPages
+from connectors.http import RetryPolicy
+from connectors.instagram import Instagram
+from connectors.landing import LandingZone, Manifest
+from connectors.meta_ads import MetaAds
+
+log = logging.getLogger(__name__)
+
+CONNECTORS: dict[str, type[Connector]] = {
+    FacebookPages.platform: FacebookPages,
+    Instagram.platform: Instagram,
+    MetaAds.platform: MetaAds,
+}
+
+ProgressFn = Callable[[str, str, int], None]  # (account label, entity, records so far)
+
+
+@dataclass
+class AccountResult:
+    client_id: str
+    platform: str
+    account_id: str
+    run_id: str
+    window: Window
+    manifests: list[Manifest] = field(default_factory=list)
+    error: ConnectorError | None = None
+    requests: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    waited_seconds: float = 0.0
+    seconds: float = 0.0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def records(self) -> int:
+        return sum(m.record_count for m in self.manifests)
+
+    @property
+    def label(self) -> str:
+        return f"{self.client_id}/{self.platform}/{self.account_id}"
+
+    def raise_for_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able summary (safe for logs and XCom: no token, no records)."""
+        return {
+            "client_id": self.client_id,
+            "platform": self.platform,
+            "account_id": self.account_id,
+            "run_id": self.run_id,
+            "window": [self.window.start.isoformat(), self.window.end.isoformat()],
+            "status": "success" if self.ok else self.error.kind,
+            "error": str(self.error) if self.error else None,
+            "records": {m.entity: m.record_count for m in self.manifests},
+            "files": [m.data_file for m in self.manifests],
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limit_waits": self.rate_limit_waits,
+            "seconds": round(self.seconds, 3),
+            "notes": self.notes,
+        }
+
+
+def token_source(account: Any) -> str:
+    parts = []
+    if getattr(account, "token_env", None):
+        parts.append(f"environment variable {account.token_env}")
+    if getattr(account, "airflow_conn_id", None):
+        parts.append(f"Airflow connection {account.airflow_conn_id}")
+    return " or ".join(parts) or "no token source configured"
+
+
+def resolve_token(account: Any, env: Mapping[str, str] | None = None) -> str | None:
+    """The token from the account's environment variable, if set."""
+    env = os.environ if env is None else env
+    name = getattr(account, "token_env", None)
+    value = env.get(name) if name else None
+    return value.strip() if value and value.strip() else None
+
+
+def extract_account(
+    *,
+    client: Any,
+    platform: str,
+    account: Any,
+    window: Window,
+    landing: LandingZone,
+    run_id: str,
+    token: str | None = None,
+    base_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    timeout: tuple[float, float] = (5.0, 60.0),
+    sleep: Callable[[float], None] | None = None,
+    on_progress: ProgressFn | None = None,
+    logical_date: dt.date | None = None,
+    connector_options: Mapping[str, Any] | None = None,
+) -> AccountResult:
+    """Extract every entity of one account for `window` into `landing`."""
+    connector_cls = CONNECTORS[platform]
+    ref = AccountRef(
+        client_id=client.id,
+        platform=platform,
+        account_id=account.id,
+        timezone=client.timezone,
+        name=account.name,
+        refetch_days=account.refetch_days,
+        fields=tuple(account.fields) if account.fields else None,
+        token_source=token_source(account),
+    )
+    result = AccountResult(client.id, platform, account.id, run_id, window)
+    started = time.monotonic()
+    token = token or resolve_token(account)
+    if not token:
+        result.error = PermanentError(
+            "no access token found",
+            ref.error_context(),
+            hint=f"set the {token_source(account)} to this account's token",
+        )
+        return result
+    http = make_http(
+        connector_cls,
+        ref,
+        token=token,
+        base_url=base_url or resolve_base_url(connector_cls, account.base_url),
+        retry=retry,
+        timeout=timeout,
+        sleep=sleep,
+    )
+    connector = connector_cls(http, ref)
+    for key, value in (connector_options or {}).items():
+        setattr(connector, key, value)
+    logical_date = logical_date or window.end
+    try:
+        with http:
+            for stream in connector.streams(window):
+                before = http.stats.requests
+                batch = landing.batch(
+                    platform=platform,
+                    entity=stream.entity,
+                    client_id=client.id,
+                    account_id=account.id,
+                    run_id=run_id,
+                    logical_date=logical_date,
+                    window=(stream.window.start, stream.window.end),
+                    requested=(window.start, window.end),
+                    api_version=connector_cls.api_version,
+                )
+                with batch:
+                    for record in stream.records:
+                        batch.write(record)
+                        if on_progress and batch.count % 200 == 0:
+                            on_progress(result.label, stream.entity, batch.count)
+                    result.manifests.append(
+                        batch.commit(request_count=http.stats.requests - before)
+                    )
+                if on_progress:
+                    on_progress(result.label, stream.entity, batch.count)
+    except ConnectorError as exc:
+        result.error = exc
+        log.error("%s", exc)
+    finally:
+        result.requests = http.stats.requests
+        result.retries = http.stats.retries
+        result.rate_limit_waits = http.stats.rate_limit_waits
+        result.waited_seconds = http.stats.waited_seconds
+        result.notes = dict(connector.notes)
+        result.seconds = time.monotonic() - started
+    return result
+
+
+def extract_many(
+    jobs: Iterable[tuple[Any, str, Any]],
+    *,
+    window: Window,
+    landing: LandingZone,
+    run_id: str,
+    workers: int = 4,
+    **options: Any,
+) -> list[AccountResult]:
+    """Extract several (client, platform, account) jobs in parallel threads (HTTP-bound)."""
+    job_list = list(jobs)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [
+            pool.submit(
+                extract_account,
+                client=client,
+                platform=platform,
+                account=account,
+                window=window,
+                landing=landing,
+                run_id=run_id,
+                **options,
+            )
+            for client, platform, account in job_list
+        ]
+        return [f.result() for f in futures]
