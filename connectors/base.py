@@ -104,6 +104,8 @@ class Connector(ABC):
     entities: ClassVar[tuple[str, ...]]
     refetch_days: ClassVar[int]
     """Days before the requested window that are re-fetched because the platform restates them."""
+    page_size: int = 100
+    """Items asked per page (the platforms' maximum for these edges)."""
 
     def __init__(self, http: HttpClient, account: AccountRef) -> None:
         self.http = http

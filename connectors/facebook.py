@@ -148,7 +148,7 @@ class FacebookPages(Connector):
             "until": int(until.timestamp()),
         }
         path = self._path(self.account.account_id, "published_posts")
-        for post in self.http.paginate(path, params, cursor_paginator()):
+        for post in self.http.paginate(path, params, cursor_paginator(self.page_size)):
             collect.append(post["id"])
             yield post
 
@@ -160,7 +160,7 @@ class FacebookPages(Connector):
         }
         for post_id in post_ids:
             path = self._path(post_id, "comments")
-            for comment in self.http.paginate(path, params, cursor_paginator()):
+            for comment in self.http.paginate(path, params, cursor_paginator(self.page_size)):
                 yield with_context(comment, parent_id=post_id)
 
     def _post_insights(

@@ -133,7 +133,7 @@ class Instagram(Connector):
             "until": int(until.timestamp()),
         }
         path = self._path(self.account.account_id, "media")
-        for media in self.http.paginate(path, params, cursor_paginator()):
+        for media in self.http.paginate(path, params, cursor_paginator(self.page_size)):
             collect.append(media["id"])
             yield media
 
@@ -142,7 +142,7 @@ class Instagram(Connector):
         params = {"fields": f"{fields},replies{{{fields}}}"}
         for media_id in media_ids:
             path = self._path(media_id, "comments")
-            for comment in self.http.paginate(path, params, cursor_paginator()):
+            for comment in self.http.paginate(path, params, cursor_paginator(self.page_size)):
                 replies = comment.pop("replies", None)
                 yield with_context(comment, parent_id=media_id)
                 yield from self._replies(media_id, comment["id"], replies, fields)
@@ -158,7 +158,9 @@ class Instagram(Connector):
         if not dig(inline, ("paging", "next")) or not after:
             return
         path = self._path(comment_id, "replies")
-        rest = self.http.paginate(path, {"fields": fields, "after": after}, cursor_paginator())
+        rest = self.http.paginate(
+            path, {"fields": fields, "after": after}, cursor_paginator(self.page_size)
+        )
         for reply in rest:
             yield with_context(reply, parent_id=media_id)
 

@@ -135,7 +135,9 @@ class MetaAds(Connector):
 
     def _edge(self, edge: str, fields: tuple[str, ...]) -> Iterator[dict[str, Any]]:
         path = self._path(self.act, edge)
-        return self.http.paginate(path, {"fields": ",".join(fields)}, cursor_paginator())
+        return self.http.paginate(
+            path, {"fields": ",".join(fields)}, cursor_paginator(self.page_size)
+        )
 
     def streams(self, window: Window) -> Iterator[Stream]:
         account = self.http.get(self._path(self.act), {"fields": ",".join(ACCOUNT_FIELDS)})
@@ -168,7 +170,11 @@ class MetaAds(Connector):
         # of it has been yielded and the async path starts clean.
         path = self._path(self.act, "insights")
         try:
-            rows = list(self.http.paginate(path, self.insight_params(window), cursor_paginator()))
+            rows = list(
+                self.http.paginate(
+                    path, self.insight_params(window), cursor_paginator(self.page_size)
+                )
+            )
         except DataTooLargeError:
             yield from self._insights_async(window)
             return
@@ -183,7 +189,7 @@ class MetaAds(Connector):
             if failure is None:
                 self.notes["async_report_runs"] = self.notes.get("async_report_runs", 0) + 1
                 path = self._path(run_id, "insights")
-                yield from self.http.paginate(path, {}, cursor_paginator())
+                yield from self.http.paginate(path, {}, cursor_paginator(self.page_size))
                 continue
             if part.days == 1:
                 raise self.permanent(

@@ -1,0 +1,121 @@
+"""Time helpers shared by the world and the server: Graph timestamp rendering, parameter
+parsing, Pacific days (Page and Instagram insights) and client business hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from ruche.config import Client
+
+UTC = dt.UTC
+PACIFIC = ZoneInfo("America/Los_Angeles")
+"""Page and Instagram daily insights close their days at midnight Pacific time."""
+
+DAY_NUMBER_EPOCH = dt.date(2000, 1, 1)
+
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
+
+
+def fmt_utc(moment: dt.datetime) -> str:
+    """Graph's timestamp rendering: ``2026-11-02T14:05:33+0000``."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}+0000"
+    )
+
+
+def fmt_local(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """Marketing API rendering of object times, in the ad account's zone: ``…T09:05:33-0500``."""
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    """Start of `day` in `zone`, as an aware UTC datetime."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(UTC)
+
+
+def day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a local day in UTC; 23 or 25 hours long on DST changes."""
+    return local_midnight(day, zone), local_midnight(day + dt.timedelta(days=1), zone)
+
+
+def pacific_end_time(day: dt.date) -> str:
+    """The `end_time` Graph gives a daily value: the next Pacific midnight, rendered in UTC."""
+    return fmt_utc(local_midnight(day + dt.timedelta(days=1), PACIFIC))
+
+
+def day_number(day: dt.date) -> int:
+    return (day - DAY_NUMBER_EPOCH).days
+
+
+def parse_instant(value: str) -> dt.datetime:
+    """A `since`/`until` value: unix seconds, ``YYYY-MM-DD`` (UTC midnight) or ISO 8601.
+
+    Raises ValueError on anything else.
+    """
+    text = value.strip()
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return dt.datetime.fromtimestamp(float(text), UTC)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(0), tzinfo=UTC)
+    if _ISO_RE.match(text):
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    raise ValueError(f"not a time: {value!r}")
+
+
+def parse_day(value: str, zone: ZoneInfo) -> dt.date:
+    """A daily-insights `since`/`until`: a ``YYYY-MM-DD`` date as is, an instant as its date
+    in `zone`."""
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return dt.date.fromisoformat(text)
+    return parse_instant(text).astimezone(zone).date()
+
+
+class BusinessCalendar:
+    """A client's opening hours and holidays, to time the brand's replies to comments."""
+
+    def __init__(self, client: Client) -> None:
+        self.zone = client.zone
+        self.holidays = frozenset(client.holidays)
+        self.spans = [
+            sorted(r.minutes() for r in client.business_hours.for_weekday(w)) for w in range(7)
+        ]
+        self._days: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = {}
+
+    def openings(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Opening spans of a local day as (open, close) in UTC; none on holidays."""
+        spans = self._days.get(day)
+        if spans is None:
+            spans = []
+            if day not in self.holidays:
+                midnight = dt.datetime.combine(day, dt.time(0))
+                for start, end in self.spans[day.weekday()]:
+                    opening = (midnight + dt.timedelta(minutes=start)).replace(tzinfo=self.zone)
+                    closing = (midnight + dt.timedelta(minutes=end)).replace(tzinfo=self.zone)
+                    spans.append((opening.astimezone(UTC), closing.astimezone(UTC)))
+            self._days[day] = spans
+        return spans
+
+    def is_open(self, moment: dt.datetime) -> bool:
+        day = moment.astimezone(self.zone).date()
+        return any(start <= moment < end for start, end in self.openings(day))
+
+    def next_opening(self, moment: dt.datetime) -> dt.datetime:
+        """`moment` itself when open, else the next opening (UTC). A client with no opening in
+        the next two weeks is treated as answering 12 hours later."""
+        first = moment.astimezone(self.zone).date()
+        for offset in range(15):
+            for start, end in self.openings(first + dt.timedelta(days=offset)):
+                if start <= moment < end:
+                    return moment
+                if start > moment:
+                    return start
+        return moment + dt.timedelta(hours=12)

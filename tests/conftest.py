@@ -1,0 +1,53 @@
+"""Shared fixtures: the demo configuration, a deterministic sandbox world, and the sandbox
+HTTP server the real connectors talk to over loopback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+# No tool used by the tests may try to phone home.
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_CONFIG = ROOT / "config" / "clients.demo.yml"
+# A fixed world clock: 06:00 UTC on a Friday, after the nightly window closed everywhere.
+NOW = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="session")
+def demo_config():
+    from ruche.config import load_config
+
+    return load_config(DEMO_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def world(demo_config):
+    from connectors.sandbox.world import World
+
+    return World(demo_config, seed=7, now=NOW)
+
+
+@pytest.fixture(scope="session")
+def sandbox_session(world):
+    from connectors.sandbox.server import SandboxServer
+
+    server = SandboxServer(world)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_session):
+    """The session's sandbox with no faults and empty request stats."""
+    sandbox_session.faults.clear()
+    sandbox_session.reset_stats()
+    yield sandbox_session
+    sandbox_session.faults.clear()
