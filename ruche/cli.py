@@ -31,6 +31,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 DEFAULT_LANDING = "landing"
+DEFAULT_WAREHOUSE = Path("warehouse/ruche.duckdb")
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "clients.demo.yml"
 
 ConfigOption = Annotated[
@@ -102,7 +103,7 @@ def sandbox(
     console.print(f"Sandbox on http://{host}:{port} (seed {seed}, scale {scale}); Ctrl-C stops.")
     console.print(f"Point Ruche at it with: export RUCHE_BASE_URL=http://{host}:{port}")
     serve_forever(
-        config_path=str(config or DEMO_CONFIG),
+        config_path=str(config) if config else None,
         host=host,
         port=port,
         seed=seed,
@@ -255,6 +256,91 @@ def extract(
         raise typer.Exit(1)
 
 
+def run_load(
+    config: RucheConfig,
+    *,
+    landing_root: str,
+    warehouse: Path,
+    audit: bool = True,
+    docs_dir: Path | None = None,
+    quiet: bool = False,
+):
+    """Write the config tables, then load every pending landed batch; returns the LoadReport."""
+    from connectors.landing import LandingZone
+    from ruche.configdb import write_config
+    from ruche.load import Loader, connect
+
+    progress = Progress(
+        TextColumn("[bold]load"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    )
+    con = connect(warehouse)
+    try:
+        write_config(con, config)
+        with progress:
+            task = progress.add_task("load", total=None, detail="")
+
+            def on_progress(label: str, done: int, total: int) -> None:
+                progress.update(task, total=total, completed=done, detail=label)
+
+            loader = Loader(
+                con,
+                LandingZone(landing_root),
+                audit=audit,
+                docs_dir=docs_dir,
+                on_progress=on_progress,
+            )
+            report = loader.load()
+            if audit and loader._auditor is not None and docs_dir is not None:
+                loader.auditor.build_data_docs()
+    finally:
+        con.close()
+    return report
+
+
+def _print_load(report, warehouse: Path) -> None:
+    console.print(
+        f"load {report.load_id}: {len(report.files)} file(s), {report.landed} landed = "
+        f"{report.loaded} loaded + {report.quarantined} quarantined "
+        f"({report.skipped} already loaded) in {report.seconds:.1f}s "
+        f"({report.loaded / max(report.seconds, 1e-9):,.0f} rows/s) → {warehouse}"
+    )
+    for problem in report.problems:
+        err_console.print(f"[yellow]! {problem}[/yellow]", highlight=False)
+
+
+@app.command()
+def load(
+    config: ConfigOption = None,
+    landing: Annotated[
+        str, typer.Option(help="Landing root: a path or fsspec URL.", envvar="RUCHE_LANDING_ROOT")
+    ] = DEFAULT_LANDING,
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    audit: Annotated[bool, typer.Option(help="Audit each batch with Great Expectations.")] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Audit and load every landed batch not loaded yet into the DuckDB warehouse."""
+    _setup_logging(verbose)
+    cfg = _load(config)
+    report = run_load(
+        cfg,
+        landing_root=landing,
+        warehouse=warehouse,
+        audit=audit,
+        docs_dir=warehouse.parent / "gx_docs",
+    )
+    _print_load(report, warehouse)
+    if report.quarantined:
+        raise typer.Exit(1)
+
+
 @app.command()
 def demo(
     days: Annotated[int, typer.Option(help="Days of data to extract.")] = 30,
@@ -262,10 +348,9 @@ def demo(
     seed: Annotated[int, typer.Option(help="Sandbox world seed.")] = 7,
 ) -> None:
     """Start the sandbox, extract the demo clients' last days, and say what landed."""
+    from connectors.landing import LandingZone
     from connectors.sandbox.server import SandboxServer
     from connectors.sandbox.world import World
-
-    from connectors.landing import LandingZone
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)

@@ -1,0 +1,730 @@
+"""Load landed batches into DuckDB raw tables: audited, idempotent, one transaction per load.
+
+For each (platform, entity), every batch landed since the last load is staged with DuckDB's
+own NDJSON reader (`read_ndjson_objects`, never a Python loop of inserts), audited with the
+entity's Great Expectations suite, and merged into `raw_<platform>.<entity>`:
+
+* rows failing a critical expectation go to `ops.quarantine` with the expectation and reason;
+* a file that cannot be read, or whose checksum or record count disagrees with its manifest, is
+  quarantined whole, and the other files still load;
+* the merge keeps, per record key, the latest extraction: re-loading the same files or an
+  overlapping re-fetch window never duplicates, and an older file loaded late never wins;
+* the ledger (`ops.load_ledger`) says for every file: landed = loaded + quarantined.
+
+Raw tables keep the whole API item (`record JSON`), so a new API field never breaks a load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from connectors.landing import LandingZone, Manifest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """How one landed entity becomes a raw table."""
+
+    platform: str
+    entity: str
+    key: str  # SQL over the staged columns; made unique per account (and snapshot date)
+    snapshot: bool = False  # one row per record per run date (daily snapshots of counters)
+    expected: tuple[str, ...] = ()  # top-level fields reported when missing
+    parent_entity: str | None = None  # comments/insights: the entity `_parent_id` refers to
+
+    @property
+    def table(self) -> str:
+        return f"raw_{self.platform}.{self.entity}"
+
+
+def _spec(platform: str, entity: str, key: str, **kw: Any) -> tuple[tuple[str, str], EntitySpec]:
+    return (platform, entity), EntitySpec(platform, entity, key, **kw)
+
+
+_ID = "record->>'id'"
+_INSIGHT = "_parent_id || '|' || (record->>'name')"
+_DAILY = (
+    "(record->>'name') || '|' || coalesce(record->>'period', '') || '|' || "
+    "coalesce(_since, '') || '|' || coalesce(_until, '') || '|' || "
+    "(case when (record->'total_value') is null then 'series' else 'total' end)"
+)
+
+SPECS: dict[tuple[str, str], EntitySpec] = dict(
+    [
+        _spec("facebook", "page", _ID, snapshot=True, expected=("id", "name", "followers_count")),
+        _spec(
+            "facebook",
+            "posts",
+            _ID,
+            snapshot=True,
+            expected=("id", "created_time", "permalink_url", "reactions", "comments"),
+        ),
+        _spec(
+            "facebook",
+            "comments",
+            _ID,
+            expected=("id", "created_time", "from", "is_hidden"),
+            parent_entity="posts",
+        ),
+        _spec(
+            "facebook",
+            "post_insights",
+            _INSIGHT,
+            snapshot=True,
+            expected=("name", "values"),
+            parent_entity="posts",
+        ),
+        _spec("facebook", "page_insights", _DAILY, expected=("name", "period", "values")),
+        _spec(
+            "instagram", "user", _ID, snapshot=True, expected=("id", "username", "followers_count")
+        ),
+        _spec(
+            "instagram",
+            "media",
+            _ID,
+            snapshot=True,
+            expected=("id", "timestamp", "media_type", "permalink", "like_count", "comments_count"),
+        ),
+        _spec(
+            "instagram",
+            "comments",
+            _ID,
+            expected=("id", "timestamp", "from", "hidden"),
+            parent_entity="media",
+        ),
+        _spec(
+            "instagram",
+            "media_insights",
+            _INSIGHT,
+            snapshot=True,
+            expected=("name", "values"),
+            parent_entity="media",
+        ),
+        _spec("instagram", "user_insights", _DAILY, expected=("name", "period")),
+        _spec(
+            "meta_ads",
+            "account",
+            _ID,
+            snapshot=True,
+            expected=("id", "currency", "timezone_name"),
+        ),
+        _spec("meta_ads", "campaigns", _ID, expected=("id", "name", "status")),
+        _spec("meta_ads", "adsets", _ID, expected=("id", "name", "campaign_id")),
+        _spec("meta_ads", "ads", _ID, expected=("id", "name", "adset_id", "campaign_id")),
+        _spec(
+            "meta_ads",
+            "ad_insights",
+            "(record->>'ad_id') || '|' || (record->>'date_start')",
+            expected=("ad_id", "date_start", "spend", "impressions", "clicks", "account_currency"),
+        ),
+    ]
+)
+
+RAW_COLUMNS = """
+    _key VARCHAR NOT NULL,
+    _client_id VARCHAR NOT NULL,
+    _account_id VARCHAR NOT NULL,
+    _snapshot_date DATE NOT NULL,
+    _run_id VARCHAR NOT NULL,
+    _source_file VARCHAR NOT NULL,
+    _extracted_at TIMESTAMPTZ NOT NULL,
+    _loaded_at TIMESTAMPTZ NOT NULL,
+    _window_start DATE,
+    _window_end DATE,
+    _parent_id VARCHAR,
+    _since VARCHAR,
+    _until VARCHAR,
+    _day DATE,
+    record JSON NOT NULL
+"""
+RAW_NAMES = [line.split()[0] for line in RAW_COLUMNS.strip().splitlines()]
+
+OPS_DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.load_ledger (
+    load_id VARCHAR NOT NULL,
+    data_file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    client_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    logical_date DATE NOT NULL,
+    extracted_at TIMESTAMPTZ NOT NULL,
+    records_in_manifest BIGINT NOT NULL,
+    records_read BIGINT NOT NULL,
+    records_loaded BIGINT NOT NULL,
+    records_quarantined BIGINT NOT NULL,
+    status VARCHAR NOT NULL,          -- loaded | partial | quarantined
+    missing_fields VARCHAR[],
+    warnings BIGINT NOT NULL DEFAULT 0,
+    error VARCHAR,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ops.quarantine (
+    load_id VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    client_id VARCHAR NOT NULL,
+    account_id VARCHAR NOT NULL,
+    data_file VARCHAR NOT NULL,
+    row_number BIGINT,                -- line in the file (1-based); NULL when the file failed whole
+    expectation VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    sample_values VARCHAR,
+    record JSON,
+    quarantined_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ops.audit_warnings (
+    load_id VARCHAR NOT NULL,
+    platform VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    data_file VARCHAR NOT NULL,
+    row_number BIGINT,
+    expectation VARCHAR NOT NULL,
+    reason VARCHAR NOT NULL,
+    sample_values VARCHAR,
+    recorded_at TIMESTAMPTZ NOT NULL
+);
+"""
+
+
+@dataclass
+class FileOutcome:
+    manifest: Manifest
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    warnings: int = 0
+    missing_fields: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None or (self.quarantined and not self.loaded and self.read == 0):
+            return "quarantined"
+        if self.quarantined:
+            return "partial" if self.loaded else "quarantined"
+        return "loaded"
+
+
+@dataclass
+class LoadReport:
+    load_id: str
+    files: list[FileOutcome] = field(default_factory=list)
+    skipped: int = 0
+    seconds: float = 0.0
+    audit_seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)  # human lines: client, platform, file, why
+
+    @property
+    def landed(self) -> int:
+        return sum(f.manifest.record_count for f in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+    @property
+    def ok(self) -> bool:
+        return self.quarantined == 0
+
+
+def default_warehouse() -> Path:
+    import os
+
+    return Path(os.environ.get("RUCHE_WAREHOUSE", "warehouse/ruche.duckdb"))
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+def ensure_tables(
+    con: duckdb.DuckDBPyConnection, specs: Iterable[EntitySpec] | None = None
+) -> None:
+    con.execute(OPS_DDL)
+    for spec in specs or SPECS.values():
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS raw_{spec.platform}")
+        con.execute(f"CREATE TABLE IF NOT EXISTS {spec.table} ({RAW_COLUMNS})")
+
+
+def _file_sha256(zone: LandingZone, manifest: Manifest) -> str:
+    digest = hashlib.sha256()
+    with zone.fs.open(zone.path(manifest.data_file), "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_local(zone: LandingZone) -> bool:
+    protocol = zone.fs.protocol if isinstance(zone.fs.protocol, str) else zone.fs.protocol[0]
+    return protocol in ("file", "local")
+
+
+def _local_path(zone: LandingZone, manifest: Manifest) -> str:
+    """A path DuckDB can read; remote roots are read through fsspec registered in DuckDB."""
+    path = zone.path(manifest.data_file)
+    if _is_local(zone):
+        return path
+    protocol = zone.fs.protocol if isinstance(zone.fs.protocol, str) else zone.fs.protocol[0]
+    return f"{protocol}://{path}"
+
+
+class Loader:
+    """Loads landed batches into one DuckDB warehouse (one writer at a time)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        landing: LandingZone,
+        *,
+        audit: bool = True,
+        docs_dir: str | Path | None = None,
+        on_progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.con = con
+        self.landing = landing
+        self.audit = audit
+        self.docs_dir = docs_dir
+        self.on_progress = on_progress
+        self._auditor: Any = None
+        if not _is_local(landing):
+            con.register_filesystem(landing.fs)
+        ensure_tables(con)
+
+    @property
+    def auditor(self) -> Any:
+        if self._auditor is None and self.audit:
+            from expectations.runner import Auditor
+
+            self._auditor = Auditor(docs_dir=self.docs_dir)
+        return self._auditor
+
+    # ------------------------------------------------------------------ selection
+    def pending(
+        self,
+        platforms: Iterable[str] | None = None,
+        logical_dates: Iterable[dt.date] | None = None,
+    ) -> tuple[list[Manifest], int]:
+        """Complete batches not yet loaded (by file and checksum); and how many were skipped."""
+        platforms = set(platforms or [])
+        dates = set(logical_dates or [])
+        done = {
+            (row[0], row[1])
+            for row in self.con.execute("SELECT data_file, sha256 FROM ops.load_ledger").fetchall()
+        }
+        pending, skipped = [], 0
+        for manifest in self.landing.list_batches():
+            if platforms and manifest.platform not in platforms:
+                continue
+            if dates and dt.date.fromisoformat(manifest.logical_date) not in dates:
+                continue
+            if (manifest.data_file, manifest.sha256) in done:
+                skipped += 1
+                continue
+            pending.append(manifest)
+        return pending, skipped
+
+    # ------------------------------------------------------------------ load
+    def load(
+        self,
+        manifests: list[Manifest] | None = None,
+        platforms: Iterable[str] | None = None,
+        logical_dates: Iterable[dt.date] | None = None,
+    ) -> LoadReport:
+        started = time.monotonic()
+        report = LoadReport(
+            load_id=f"load_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}"
+        )
+        if manifests is None:
+            manifests, report.skipped = self.pending(platforms, logical_dates)
+        groups: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
+        for manifest in manifests:
+            groups[(manifest.platform, manifest.entity)].append(manifest)
+        # Parents first, so comments can be checked against posts of the same load.
+        order = sorted(
+            groups, key=lambda k: (k[0], bool(k in SPECS and SPECS[k].parent_entity), k[1])
+        )
+        done = 0
+        for key in order:
+            spec = SPECS.get(key)
+            if spec is None:
+                report.problems.append(
+                    f"{key[0]}/{key[1]}: no loader for this entity; {len(groups[key])} file(s) "
+                    "left in the landing zone"
+                )
+                continue
+            report.files.extend(self._load_entity(spec, groups[key], report))
+            done += len(groups[key])
+            if self.on_progress:
+                self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
+        for temp in ("_files", "_stage", "_latest", "_findings"):
+            self.con.execute(f"DROP TABLE IF EXISTS {temp}")
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _check_files(
+        self, spec: EntitySpec, manifests: list[Manifest]
+    ) -> tuple[list[FileOutcome], list[FileOutcome]]:
+        """Files that can be staged, and files quarantined whole (with the reason)."""
+        good, bad = [], []
+        for manifest in manifests:
+            outcome = FileOutcome(manifest)
+            try:
+                actual = _file_sha256(self.landing, manifest)
+            except (OSError, FileNotFoundError) as exc:
+                outcome.error = f"file unreadable: {exc}"
+                bad.append(outcome)
+                continue
+            if actual != manifest.sha256:
+                outcome.error = "checksum does not match the manifest (file changed after landing)"
+                bad.append(outcome)
+                continue
+            path = _local_path(self.landing, manifest)
+            try:
+                count = self.con.execute(
+                    "SELECT count(*) FROM read_ndjson_objects(?, compression='gzip')", [path]
+                ).fetchone()[0]
+            except duckdb.Error as exc:
+                outcome.error = f"unparseable file: {str(exc).splitlines()[0][:300]}"
+                bad.append(outcome)
+                continue
+            if count != manifest.record_count:
+                outcome.error = (
+                    f"record count {count} differs from the manifest's {manifest.record_count}"
+                )
+                bad.append(outcome)
+                continue
+            outcome.read = count
+            good.append(outcome)
+        return good, bad
+
+    def _stage(self, spec: EntitySpec, outcomes: list[FileOutcome], loaded_at: dt.datetime) -> None:
+        con = self.con
+        con.execute("DROP TABLE IF EXISTS _files")
+        con.execute(
+            "CREATE TEMP TABLE _files (path VARCHAR, data_file VARCHAR, client_id VARCHAR, "
+            "account_id VARCHAR, run_id VARCHAR, logical_date DATE, extracted_at TIMESTAMPTZ, "
+            "window_start DATE, window_end DATE)"
+        )
+        rows = [
+            (
+                _local_path(self.landing, o.manifest),
+                o.manifest.data_file,
+                o.manifest.client_id,
+                o.manifest.account_id,
+                o.manifest.run_id,
+                o.manifest.logical_date,
+                o.manifest.extracted_at,
+                o.manifest.window_start,
+                o.manifest.window_end,
+            )
+            for o in outcomes
+        ]
+        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        paths = [r[0] for r in rows]
+        con.execute("DROP TABLE IF EXISTS _stage")
+        snapshot_key = " || '|' || _snapshot_date::VARCHAR" if spec.snapshot else ""
+        con.execute(
+            f"""
+            CREATE TEMP TABLE _stage AS
+            WITH src AS (
+                SELECT json AS record, filename,
+                       row_number() OVER (PARTITION BY filename ORDER BY rownum) AS line
+                FROM (SELECT *, row_number() OVER () AS rownum
+                      FROM read_ndjson_objects(?, compression='gzip', filename=true))
+            ),
+            typed AS (
+                SELECT
+                    f.data_file AS _source_file,
+                    f.client_id AS _client_id,
+                    f.account_id AS _account_id,
+                    f.logical_date AS _snapshot_date,
+                    f.run_id AS _run_id,
+                    f.extracted_at AS _extracted_at,
+                    f.window_start AS _window_start,
+                    f.window_end AS _window_end,
+                    src.line AS _line,
+                    src.record->'_ruche'->>'parent_id' AS _parent_id,
+                    src.record->'_ruche'->>'since' AS _since,
+                    src.record->'_ruche'->>'until' AS _until,
+                    try_cast(src.record->'_ruche'->>'day' AS DATE) AS _day,
+                    src.record AS record
+                FROM src JOIN _files AS f ON f.path = src.filename
+            )
+            SELECT row_number() OVER () AS _row, *,
+                   _account_id || '|' || ({spec.key}){snapshot_key} AS _key,
+                   CAST(NULL AS BOOLEAN) AS _parent_known,
+                   ?::TIMESTAMPTZ AS _loaded_at
+            FROM typed
+            """,
+            [paths, loaded_at],
+        )
+        if spec.parent_entity:
+            parent = SPECS[(spec.platform, spec.parent_entity)]
+            con.execute(
+                f"""
+                UPDATE _stage SET _parent_known = (
+                    _parent_id IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM {parent.table} AS p
+                        WHERE p._account_id = _stage._account_id
+                          AND (p.record->>'id') = _stage._parent_id
+                    )
+                )
+                """
+            )
+
+    def _missing_fields(self, spec: EntitySpec, outcomes: list[FileOutcome]) -> None:
+        if not spec.expected:
+            return
+        checks = ", ".join(
+            f"count(*) FILTER (WHERE (record->'{name}') IS NULL) AS \"{name}\""
+            for name in spec.expected
+        )
+        rows = self.con.execute(
+            f"SELECT _source_file, {checks} FROM _stage GROUP BY _source_file"
+        ).fetchall()
+        by_file = {row[0]: row[1:] for row in rows}
+        for outcome in outcomes:
+            counts = by_file.get(outcome.manifest.data_file)
+            if not counts:
+                continue
+            outcome.missing_fields = [
+                name for name, missing in zip(spec.expected, counts, strict=True) if missing
+            ]
+
+    def _audit(self, spec: EntitySpec, report: LoadReport) -> tuple[list, list]:
+        if not self.audit:
+            return [], []
+        from expectations.suites import suite_for
+
+        suite = suite_for(spec.platform, spec.entity)
+        if suite is None:
+            return [], []
+        columns = ", ".join(f'{expr} AS "{name}"' for name, expr in suite.columns.items())
+        frame = self.con.execute(f"SELECT _row, {columns} FROM _stage").arrow().to_pandas()
+        began = time.monotonic()
+        result = self.auditor.audit(suite, frame, label=f"{report.load_id}:{suite.name}")
+        report.audit_seconds += time.monotonic() - began
+        return result.failures, result.warnings
+
+    def _load_entity(
+        self, spec: EntitySpec, manifests: list[Manifest], report: LoadReport
+    ) -> list[FileOutcome]:
+        loaded_at = dt.datetime.now(dt.UTC)
+        good, bad = self._check_files(spec, manifests)
+        failures: list[Any] = []
+        warnings: list[Any] = []
+        if good:
+            self._stage(spec, good, loaded_at)
+            self._missing_fields(spec, good)
+            failures, warnings = self._audit(spec, report)
+        flagged = self._flag_rows(failures, warnings)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for outcome in bad:
+                m = outcome.manifest
+                con.execute(
+                    "INSERT INTO ops.quarantine "
+                    "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?)",
+                    [
+                        report.load_id,
+                        m.platform,
+                        m.entity,
+                        m.client_id,
+                        m.account_id,
+                        m.data_file,
+                        "file_readable_and_matches_manifest",
+                        outcome.error,
+                        loaded_at,
+                    ],
+                )
+                outcome.quarantined = m.record_count
+            if good:
+                self._quarantine_and_warn(spec, report.load_id, loaded_at)
+                counts = dict(
+                    con.execute(
+                        "SELECT _source_file, count(*) FROM _stage GROUP BY _source_file"
+                    ).fetchall()
+                )
+                for outcome in good:
+                    outcome.loaded = counts.get(outcome.manifest.data_file, 0)
+                    outcome.quarantined = outcome.read - outcome.loaded
+                self._merge(spec)
+            for outcome in good + bad:
+                outcome.warnings = sum(
+                    1
+                    for w in warnings
+                    if flagged.get(w.row, ("",))[0] == outcome.manifest.data_file
+                )
+                self._ledger(outcome, report.load_id, loaded_at)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        for outcome in good + bad:
+            self._report_problems(outcome, failures, flagged, report)
+        return good + bad
+
+    def _flag_rows(self, failures: list[Any], warnings: list[Any]) -> dict[int, tuple[str, int]]:
+        """Put audit findings in `_findings`; return _row → (file, line) for those rows."""
+        con = self.con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _findings (_row BIGINT, critical BOOLEAN, "
+            "expectation VARCHAR, reason VARCHAR, sample VARCHAR)"
+        )
+        rows = [(f.row, True, f.expectation, f.reason, _sample(f.value)) for f in failures]
+        rows += [(w.row, False, w.expectation, w.reason, _sample(w.value)) for w in warnings]
+        if not rows:
+            return {}
+        con.executemany("INSERT INTO _findings VALUES (?, ?, ?, ?, ?)", rows)
+        found = con.execute(
+            "SELECT _row, _source_file, _line FROM _stage "
+            "WHERE _row IN (SELECT _row FROM _findings)"
+        ).fetchall()
+        return {row: (data_file, line) for row, data_file, line in found}
+
+    def _quarantine_and_warn(self, spec: EntitySpec, load_id: str, at: dt.datetime) -> None:
+        """Critical findings: rows move to ops.quarantine. Warnings: recorded, rows stay."""
+        con = self.con
+        params = [load_id, spec.platform, spec.entity, at]
+        con.execute(
+            """
+            INSERT INTO ops.quarantine
+            SELECT ?, ?, ?, s._client_id, s._account_id, s._source_file, s._line,
+                   f.expectation, f.reason, f.sample, s.record, ?
+            FROM _findings AS f JOIN _stage AS s USING (_row)
+            WHERE f.critical
+            """,
+            params,
+        )
+        con.execute(
+            """
+            INSERT INTO ops.audit_warnings
+            SELECT ?, ?, ?, s._source_file, s._line, f.expectation, f.reason, f.sample, ?
+            FROM _findings AS f JOIN _stage AS s USING (_row)
+            WHERE NOT f.critical
+            """,
+            params,
+        )
+        con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _findings WHERE critical)")
+
+    def _merge(self, spec: EntitySpec) -> None:
+        """Latest extraction wins per key; re-loading the same rows changes nothing."""
+        con = self.con
+        cols = ", ".join(RAW_NAMES)
+        # Within this load: one row per key, the latest extraction (then the last line).
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _latest AS
+            SELECT {cols} FROM _stage
+            QUALIFY row_number() OVER (
+                PARTITION BY _key ORDER BY _extracted_at DESC, _source_file DESC, _line DESC
+            ) = 1
+            """
+        )
+        con.execute(
+            f"""
+            DELETE FROM {spec.table} AS t USING _latest AS n
+            WHERE t._key = n._key AND t._extracted_at <= n._extracted_at
+            """
+        )
+        con.execute(
+            f"""
+            INSERT INTO {spec.table} ({cols})
+            SELECT {cols} FROM _latest AS n
+            WHERE NOT EXISTS (SELECT 1 FROM {spec.table} AS t WHERE t._key = n._key)
+            """
+        )
+
+    def _ledger(self, outcome: FileOutcome, load_id: str, at: dt.datetime) -> None:
+        m = outcome.manifest
+        self.con.execute(
+            f"INSERT INTO ops.load_ledger VALUES ({', '.join(['?'] * 20)})",
+            [
+                load_id,
+                m.data_file,
+                m.sha256,
+                m.platform,
+                m.entity,
+                m.client_id,
+                m.account_id,
+                m.run_id,
+                m.logical_date,
+                m.extracted_at,
+                m.record_count,
+                outcome.read,
+                outcome.loaded,
+                outcome.quarantined,
+                outcome.status,
+                outcome.missing_fields,
+                outcome.warnings,
+                outcome.error,
+                at,
+                dt.datetime.now(dt.UTC),
+            ],
+        )
+
+    def _report_problems(
+        self,
+        outcome: FileOutcome,
+        failures: list[Any],
+        flagged: dict[int, tuple[str, int]],
+        report: LoadReport,
+    ) -> None:
+        m = outcome.manifest
+        where = (
+            f"client {m.client_id}, {m.platform} {m.entity}, account {m.account_id}, "
+            f"file {m.data_file}"
+        )
+        if outcome.error:
+            report.problems.append(f"{where}: quarantined whole — {outcome.error}")
+        elif outcome.quarantined:
+            mine = [f for f in failures if flagged.get(f.row, ("",))[0] == m.data_file]
+            by_exp: dict[str, list] = defaultdict(list)
+            for failure in mine:
+                by_exp[failure.expectation].append(failure)
+            detail = "; ".join(
+                f"{name} ({len(items)} rows: {items[0].reason}; e.g. {_sample(items[0].value)})"
+                for name, items in by_exp.items()
+            )
+            report.problems.append(
+                f"{where}: {outcome.quarantined} of {outcome.read} rows quarantined — {detail}"
+            )
+        if outcome.missing_fields:
+            report.problems.append(
+                f"{where}: expected field(s) missing in some records, loaded as null: "
+                + ", ".join(outcome.missing_fields)
+            )
+
+
+def _sample(value: Any, limit: int = 200) -> str | None:
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,182 @@
+"""The DuckDB load: idempotent, latest extraction wins, one transaction, quarantine per file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+
+import pytest
+
+from connectors.landing import LandingZone
+from ruche.load import Loader, connect
+
+D1 = dt.date(2026, 11, 18)
+D2 = dt.date(2026, 11, 19)
+PAGE = "104000000000001"
+
+
+def land(zone, entity, records, *, run_id, logical_date, extracted_at, account=PAGE, platform="facebook"):
+    with zone.batch(
+        platform=platform,
+        entity=entity,
+        client_id="cafe_lumiere",
+        account_id=account,
+        run_id=run_id,
+        logical_date=logical_date,
+        window=(logical_date - dt.timedelta(days=28), logical_date),
+        requested=(logical_date, logical_date),
+        api_version="v25.0",
+        extracted_at=extracted_at,
+    ) as batch:
+        batch.write_many(records)
+        return batch.commit()
+
+
+def comment(cid, message, post="104000000000001_1", **extra):
+    return {
+        "id": cid,
+        "message": message,
+        "created_time": "2026-11-18T14:00:00+0000",
+        "from": {"id": "555", "name": "Zoé"},
+        "is_hidden": False,
+        "_ruche": {"parent_id": post},
+        **extra,
+    }
+
+
+def snapshot(con, table):
+    return con.execute(f"SELECT * EXCLUDE (_loaded_at) FROM {table} ORDER BY _key").fetchall()
+
+
+@pytest.fixture
+def setup(tmp_path):
+    zone = LandingZone(str(tmp_path / "landing"))
+    con = connect(tmp_path / "wh.duckdb")
+    yield zone, con
+    con.close()
+
+
+T1 = dt.datetime(2026, 11, 19, 7, tzinfo=dt.UTC)
+T2 = dt.datetime(2026, 11, 20, 7, tzinfo=dt.UTC)
+
+
+def test_overlapping_runs_keep_one_row_per_record_latest_wins(setup):
+    zone, con = setup
+    land(zone, "comments", [comment("1_a", "v1"), comment("1_b", "b")], run_id="r1", logical_date=D1, extracted_at=T1)
+    land(zone, "comments", [comment("1_a", "v2 edited")], run_id="r2", logical_date=D2, extracted_at=T2)
+    report = Loader(con, zone, audit=False).load()
+    assert report.loaded == 3 and report.quarantined == 0
+    rows = con.execute("SELECT record->>'id', record->>'message', _run_id FROM raw_facebook.comments ORDER BY 1").fetchall()
+    assert rows == [("1_a", "v2 edited", "r2"), ("1_b", "b", "r1")]
+
+
+def test_an_older_extraction_loaded_late_never_wins(setup):
+    zone, con = setup
+    land(zone, "comments", [comment("1_a", "new")], run_id="r2", logical_date=D2, extracted_at=T2)
+    Loader(con, zone, audit=False).load()
+    land(zone, "comments", [comment("1_a", "old")], run_id="r1", logical_date=D1, extracted_at=T1)
+    report = Loader(con, zone, audit=False).load()
+    assert len(report.files) == 1  # only the new file is read
+    assert con.execute("SELECT record->>'message' FROM raw_facebook.comments").fetchall() == [("new",)]
+
+
+def test_snapshot_entities_keep_one_row_per_run_date(setup):
+    zone, con = setup
+    post = {"id": "104000000000001_1", "created_time": "2026-11-17T10:00:00+0000"}
+    land(zone, "posts", [post | {"shares": {"count": 1}}], run_id="r1", logical_date=D1, extracted_at=T1)
+    land(zone, "posts", [post | {"shares": {"count": 4}}], run_id="r2", logical_date=D2, extracted_at=T2)
+    land(zone, "posts", [post | {"shares": {"count": 5}}], run_id="r2b", logical_date=D2, extracted_at=T2 + dt.timedelta(hours=1))
+    Loader(con, zone, audit=False).load()
+    rows = con.execute(
+        "SELECT _snapshot_date, record->'shares'->>'count' FROM raw_facebook.posts ORDER BY 1"
+    ).fetchall()
+    assert rows == [(D1, "1"), (D2, "5")]  # a re-run of the same date replaces its snapshot
+
+
+def test_loading_the_same_files_again_changes_nothing(setup):
+    zone, con = setup
+    land(zone, "comments", [comment("1_a", "x"), comment("1_b", "y")], run_id="r1", logical_date=D1, extracted_at=T1)
+    loader = Loader(con, zone, audit=False)
+    first = loader.load()
+    before = snapshot(con, "raw_facebook.comments")
+    again = loader.load()
+    assert again.files == [] and again.skipped == 1
+    forced = loader.load(manifests=zone.list_batches())  # re-read the files on purpose
+    assert forced.loaded == first.loaded
+    assert snapshot(con, "raw_facebook.comments") == before
+
+
+def test_a_crash_mid_load_leaves_nothing_half_visible(setup, monkeypatch):
+    zone, con = setup
+    land(zone, "comments", [comment("1_a", "x")], run_id="r1", logical_date=D1, extracted_at=T1)
+    Loader(con, zone, audit=False).load()
+    before = snapshot(con, "raw_facebook.comments")
+    ledger_before = con.execute("SELECT count(*) FROM ops.load_ledger").fetchone()
+    land(zone, "comments", [comment("1_a", "changed"), comment("1_c", "new")], run_id="r2", logical_date=D2, extracted_at=T2)
+
+    def die(self, *args, **kwargs):
+        raise RuntimeError("killed between merge and ledger")
+
+    monkeypatch.setattr(Loader, "_ledger", die)
+    with pytest.raises(RuntimeError):
+        Loader(con, zone, audit=False).load()
+    assert snapshot(con, "raw_facebook.comments") == before
+    assert con.execute("SELECT count(*) FROM ops.load_ledger").fetchone() == ledger_before
+    monkeypatch.undo()
+    report = Loader(con, zone, audit=False).load()
+    assert report.loaded == 2
+    assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (2,)
+
+
+def test_a_corrupt_file_is_quarantined_whole_and_others_load(setup):
+    zone, con = setup
+    good = land(zone, "comments", [comment("1_a", "x")], run_id="r1", logical_date=D1, extracted_at=T1)
+    bad = land(zone, "comments", [comment("2_a", "y")], run_id="r1", logical_date=D1, extracted_at=T1, account="104000000000002")
+    truncated = land(zone, "comments", [comment("3_a", "z")], run_id="r1", logical_date=D1, extracted_at=T1, account="104000000000003")
+    path = zone.path(bad.data_file)
+    with open(path, "r+b") as handle:  # flip bytes after landing
+        handle.seek(20)
+        handle.write(b"\x00\x00\x00")
+    # A file that is complete gzip but not JSON, with a manifest that matches it.
+    import hashlib
+    import json
+
+    from connectors.landing import Manifest
+
+    raw = gzip.compress(b'{"id": "3_a", "message": \n')
+    with open(zone.path(truncated.data_file), "wb") as handle:
+        handle.write(raw)
+    fields = json.loads(truncated.to_json()) | {"sha256": hashlib.sha256(raw).hexdigest()}
+    with open(zone.path(truncated.manifest_file), "w") as handle:
+        handle.write(Manifest(**fields).to_json())
+    report = Loader(con, zone, audit=False).load()
+    status = dict(con.execute("SELECT account_id, status FROM ops.load_ledger").fetchall())
+    assert status == {PAGE: "loaded", "104000000000002": "quarantined", "104000000000003": "quarantined"}
+    reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
+    assert "checksum does not match" in reasons["104000000000002"]
+    assert "unparseable" in reasons["104000000000003"]
+    assert con.execute("SELECT record->>'id' FROM raw_facebook.comments").fetchall() == [("1_a",)]
+    assert any("client cafe_lumiere, facebook comments, account 104000000000002" in p for p in report.problems)
+    # landed = loaded + quarantined, for every file
+    for landed, loaded, quarantined in con.execute(
+        "SELECT records_in_manifest, records_loaded, records_quarantined FROM ops.load_ledger"
+    ).fetchall():
+        assert landed == loaded + quarantined
+    assert good.record_count == 1
+
+
+def test_new_and_missing_api_fields(setup):
+    zone, con = setup
+    new_field = comment("1_a", "x", brand_new_field={"nested": [1, 2]})
+    missing = comment("1_b", "y")
+    del missing["created_time"]
+    land(zone, "comments", [new_field, missing], run_id="r1", logical_date=D1, extracted_at=T1)
+    report = Loader(con, zone, audit=False).load()
+    assert report.loaded == 2
+    stored = con.execute(
+        "SELECT record->'brand_new_field'->'nested'->>0, record->>'created_time' FROM raw_facebook.comments ORDER BY _key"
+    ).fetchall()
+    assert stored == [("1", "2026-11-18T14:00:00+0000"), (None, None)]
+    [(missing_fields,)] = con.execute("SELECT missing_fields FROM ops.load_ledger").fetchall()
+    assert missing_fields == ["created_time"]
+    assert any("created_time" in p and "loaded as null" in p for p in report.problems)
