@@ -15,7 +15,9 @@ D2 = dt.date(2026, 11, 19)
 PAGE = "104000000000001"
 
 
-def land(zone, entity, records, *, run_id, logical_date, extracted_at, account=PAGE, platform="facebook"):
+def land(
+    zone, entity, records, *, run_id, logical_date, extracted_at, account=PAGE, platform="facebook"
+):
     with zone.batch(
         platform=platform,
         entity=entity,
@@ -62,11 +64,27 @@ T2 = dt.datetime(2026, 11, 20, 7, tzinfo=dt.UTC)
 
 def test_overlapping_runs_keep_one_row_per_record_latest_wins(setup):
     zone, con = setup
-    land(zone, "comments", [comment("1_a", "v1"), comment("1_b", "b")], run_id="r1", logical_date=D1, extracted_at=T1)
-    land(zone, "comments", [comment("1_a", "v2 edited")], run_id="r2", logical_date=D2, extracted_at=T2)
+    land(
+        zone,
+        "comments",
+        [comment("1_a", "v1"), comment("1_b", "b")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+    )
+    land(
+        zone,
+        "comments",
+        [comment("1_a", "v2 edited")],
+        run_id="r2",
+        logical_date=D2,
+        extracted_at=T2,
+    )
     report = Loader(con, zone, audit=False).load()
     assert report.loaded == 3 and report.quarantined == 0
-    rows = con.execute("SELECT record->>'id', record->>'message', _run_id FROM raw_facebook.comments ORDER BY 1").fetchall()
+    rows = con.execute(
+        "SELECT record->>'id', record->>'message', _run_id FROM raw_facebook.comments ORDER BY 1"
+    ).fetchall()
     assert rows == [("1_a", "v2 edited", "r2"), ("1_b", "b", "r1")]
 
 
@@ -77,15 +95,38 @@ def test_an_older_extraction_loaded_late_never_wins(setup):
     land(zone, "comments", [comment("1_a", "old")], run_id="r1", logical_date=D1, extracted_at=T1)
     report = Loader(con, zone, audit=False).load()
     assert len(report.files) == 1  # only the new file is read
-    assert con.execute("SELECT record->>'message' FROM raw_facebook.comments").fetchall() == [("new",)]
+    assert con.execute("SELECT record->>'message' FROM raw_facebook.comments").fetchall() == [
+        ("new",)
+    ]
 
 
 def test_snapshot_entities_keep_one_row_per_run_date(setup):
     zone, con = setup
     post = {"id": "104000000000001_1", "created_time": "2026-11-17T10:00:00+0000"}
-    land(zone, "posts", [post | {"shares": {"count": 1}}], run_id="r1", logical_date=D1, extracted_at=T1)
-    land(zone, "posts", [post | {"shares": {"count": 4}}], run_id="r2", logical_date=D2, extracted_at=T2)
-    land(zone, "posts", [post | {"shares": {"count": 5}}], run_id="r2b", logical_date=D2, extracted_at=T2 + dt.timedelta(hours=1))
+    land(
+        zone,
+        "posts",
+        [post | {"shares": {"count": 1}}],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+    )
+    land(
+        zone,
+        "posts",
+        [post | {"shares": {"count": 4}}],
+        run_id="r2",
+        logical_date=D2,
+        extracted_at=T2,
+    )
+    land(
+        zone,
+        "posts",
+        [post | {"shares": {"count": 5}}],
+        run_id="r2b",
+        logical_date=D2,
+        extracted_at=T2 + dt.timedelta(hours=1),
+    )
     Loader(con, zone, audit=False).load()
     rows = con.execute(
         "SELECT _snapshot_date, record->'shares'->>'count' FROM raw_facebook.posts ORDER BY 1"
@@ -95,7 +136,14 @@ def test_snapshot_entities_keep_one_row_per_run_date(setup):
 
 def test_loading_the_same_files_again_changes_nothing(setup):
     zone, con = setup
-    land(zone, "comments", [comment("1_a", "x"), comment("1_b", "y")], run_id="r1", logical_date=D1, extracted_at=T1)
+    land(
+        zone,
+        "comments",
+        [comment("1_a", "x"), comment("1_b", "y")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+    )
     loader = Loader(con, zone, audit=False)
     first = loader.load()
     before = snapshot(con, "raw_facebook.comments")
@@ -112,7 +160,14 @@ def test_a_crash_mid_load_leaves_nothing_half_visible(setup, monkeypatch):
     Loader(con, zone, audit=False).load()
     before = snapshot(con, "raw_facebook.comments")
     ledger_before = con.execute("SELECT count(*) FROM ops.load_ledger").fetchone()
-    land(zone, "comments", [comment("1_a", "changed"), comment("1_c", "new")], run_id="r2", logical_date=D2, extracted_at=T2)
+    land(
+        zone,
+        "comments",
+        [comment("1_a", "changed"), comment("1_c", "new")],
+        run_id="r2",
+        logical_date=D2,
+        extracted_at=T2,
+    )
 
     def die(self, *args, **kwargs):
         raise RuntimeError("killed between merge and ledger")
@@ -130,9 +185,27 @@ def test_a_crash_mid_load_leaves_nothing_half_visible(setup, monkeypatch):
 
 def test_a_corrupt_file_is_quarantined_whole_and_others_load(setup):
     zone, con = setup
-    good = land(zone, "comments", [comment("1_a", "x")], run_id="r1", logical_date=D1, extracted_at=T1)
-    bad = land(zone, "comments", [comment("2_a", "y")], run_id="r1", logical_date=D1, extracted_at=T1, account="104000000000002")
-    truncated = land(zone, "comments", [comment("3_a", "z")], run_id="r1", logical_date=D1, extracted_at=T1, account="104000000000003")
+    good = land(
+        zone, "comments", [comment("1_a", "x")], run_id="r1", logical_date=D1, extracted_at=T1
+    )
+    bad = land(
+        zone,
+        "comments",
+        [comment("2_a", "y")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+        account="104000000000002",
+    )
+    truncated = land(
+        zone,
+        "comments",
+        [comment("3_a", "z")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+        account="104000000000003",
+    )
     path = zone.path(bad.data_file)
     with open(path, "r+b") as handle:  # flip bytes after landing
         handle.seek(20)
@@ -151,12 +224,19 @@ def test_a_corrupt_file_is_quarantined_whole_and_others_load(setup):
         handle.write(Manifest(**fields).to_json())
     report = Loader(con, zone, audit=False).load()
     status = dict(con.execute("SELECT account_id, status FROM ops.load_ledger").fetchall())
-    assert status == {PAGE: "loaded", "104000000000002": "quarantined", "104000000000003": "quarantined"}
+    assert status == {
+        PAGE: "loaded",
+        "104000000000002": "quarantined",
+        "104000000000003": "quarantined",
+    }
     reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
     assert "checksum does not match" in reasons["104000000000002"]
     assert "unparseable" in reasons["104000000000003"]
     assert con.execute("SELECT record->>'id' FROM raw_facebook.comments").fetchall() == [("1_a",)]
-    assert any("client cafe_lumiere, facebook comments, account 104000000000002" in p for p in report.problems)
+    assert any(
+        "client cafe_lumiere, facebook comments, account 104000000000002" in p
+        for p in report.problems
+    )
     # landed = loaded + quarantined, for every file
     for landed, loaded, quarantined in con.execute(
         "SELECT records_in_manifest, records_loaded, records_quarantined FROM ops.load_ledger"
