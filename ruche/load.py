@@ -526,7 +526,7 @@ class Loader:
         if suite is None:
             return [], []
         columns = ", ".join(f'{expr} AS "{name}"' for name, expr in suite.columns.items())
-        frame = self.con.execute(f"SELECT _row, {columns} FROM _stage").arrow().to_pandas()
+        frame = self.con.sql(f"SELECT _row, {columns} FROM _stage").df()
         began = time.monotonic()
         result = self.auditor.audit(suite, frame, label=f"{report.load_id}:{suite.name}")
         report.audit_seconds += time.monotonic() - began

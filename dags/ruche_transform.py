@@ -1,0 +1,64 @@
+"""
+### Ruche transform and publish
+
+Runs the dbt project (one `dbt build`: models and tests) over the warehouse, then publishes the
+marts to a separate DuckDB file renamed over the previous one, so BI tools never see a
+half-built mart and never hold a lock the pipeline needs.
+
+Scheduled on the raw Assets of every platform, with a time fallback: it runs as soon as all
+platforms loaded, or at the fallback time anyway, so one platform's outage never holds back the
+others' marts. Both tasks use the one-slot `duckdb_writer` pool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+from airflow.timetables.assets import AssetOrTimeSchedule
+from airflow.timetables.trigger import CronTriggerTimetable
+
+from ruche.orchestration import ASSET_MARTS, ASSET_RAW, WRITER_POOL, agency_schedule
+
+CRON, TIMEZONE = agency_schedule()
+FALLBACK_CRON = "0 6 * * *"  # local time: marts refreshed by the morning whatever happens
+
+raw_assets = [Asset(ASSET_RAW.format(platform=p)) for p in ("facebook", "instagram", "meta_ads")]
+
+
+@dag(
+    dag_id="ruche_transform",
+    doc_md=__doc__,
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable(FALLBACK_CRON, timezone=TIMEZONE),
+        assets=raw_assets[0] & raw_assets[1] & raw_assets[2],
+    ),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "ruche", "retries": 1, "retry_delay": dt.timedelta(minutes=5)},
+    tags=["ruche", "transform", "publish"],
+)
+def ruche_transform():
+    @task(pool=WRITER_POOL)
+    def dbt_build() -> dict:
+        from ruche.orchestration import Paths
+        from ruche.transform import build
+
+        report = build(Paths.from_env().warehouse)
+        return {"seconds": round(report.seconds, 3), "nodes": report.counts()}
+
+    @task(pool=WRITER_POOL, outlets=[Asset(ASSET_MARTS)])
+    def publish(**context) -> dict:
+        from ruche.orchestration import Paths
+        from ruche.publish import publish as publish_marts
+
+        paths = Paths.from_env()
+        report = publish_marts(paths.warehouse, paths.published, run_id=context["run_id"])
+        return {"published": str(report.path), "tables": report.tables}
+
+    dbt_build() >> publish()
+
+
+ruche_transform()

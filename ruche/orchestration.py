@@ -1,0 +1,256 @@
+"""What Ruche's Airflow tasks do, kept out of the DAG files so DAG parsing stays cheap and the
+same steps run from the CLI (`ruche run`) without Airflow.
+
+Nothing here imports Airflow at module level; the DAG files pass in what they need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from ruche.config import RucheConfig, default_config_path, load_config
+
+log = logging.getLogger(__name__)
+
+WRITER_POOL = "duckdb_writer"
+"""Airflow pool (1 slot) for every task that writes the DuckDB warehouse: DuckDB has one writer."""
+
+FAILURES_DIR = "_ruche_failures"
+ASSET_RAW = "ruche://warehouse/raw/{platform}"
+ASSET_MARTS = "ruche://warehouse/marts"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the pipeline reads and writes; from the environment, with local defaults."""
+
+    config: Path
+    landing: str
+    warehouse: Path
+    published: Path
+    docs: Path
+
+    @classmethod
+    def from_env(cls) -> Paths:
+        warehouse = Path(os.environ.get("RUCHE_WAREHOUSE", "warehouse/ruche.duckdb"))
+        return cls(
+            config=default_config_path(),
+            landing=os.environ.get("RUCHE_LANDING_ROOT", "landing"),
+            warehouse=warehouse,
+            published=Path(
+                os.environ.get("RUCHE_PUBLISHED", str(warehouse.parent / "published/marts.duckdb"))
+            ),
+            docs=Path(os.environ.get("RUCHE_DOCS_DIR", str(warehouse.parent / "docs"))),
+        )
+
+
+def agency_schedule(config_path: Path | None = None) -> tuple[str, str]:
+    """(cron, timezone) of the nightly run, read from the agency block only.
+
+    The one read a DAG file does at parse time: a few kilobytes of local YAML, no network, no
+    database. `RUCHE_NIGHTLY_SCHEDULE` / `RUCHE_TIMEZONE` override it (and skip the read).
+    """
+    cron = os.environ.get("RUCHE_NIGHTLY_SCHEDULE")
+    tz = os.environ.get("RUCHE_TIMEZONE")
+    if cron and tz:
+        return cron, tz
+    try:
+        path = config_path or default_config_path()
+        agency = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("agency") or {}
+    except (OSError, yaml.YAMLError):  # a broken file is reported by the tasks, loudly
+        agency = {}
+    return cron or agency.get("nightly_schedule", "0 2 * * *"), tz or agency.get("timezone", "UTC")
+
+
+def data_window(
+    logical_date: dt.datetime, timezone: str, days: int = 1, end: str | None = None
+) -> tuple[dt.date, dt.date]:
+    """The days a run extracts: by default the local day before the run's logical date."""
+    if end:
+        last = dt.date.fromisoformat(end)
+    else:
+        last = logical_date.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
+    return last - dt.timedelta(days=max(days, 1) - 1), last
+
+
+def plan_accounts(config: RucheConfig, platforms: list[str] | None = None) -> list[dict[str, str]]:
+    """One entry per enabled account: what each mapped extract task receives (no secret)."""
+    return [
+        {"client_id": client.id, "platform": platform, "account_id": account.id}
+        for client, platform, account in config.iter_accounts(platforms=platforms)
+    ]
+
+
+def find_account(config: RucheConfig, ref: dict[str, str]):
+    client = config.client(ref["client_id"])
+    for account in getattr(client.accounts, ref["platform"]):
+        if account.id == ref["account_id"]:
+            return client, account
+    raise KeyError(f"{ref} is no longer in the configuration")
+
+
+def safe_run_id(run_id: str) -> str:
+    from connectors.landing import safe_name
+
+    return safe_name(run_id)
+
+
+def extract_one(
+    ref: dict[str, str],
+    *,
+    start: dt.date,
+    end: dt.date,
+    run_id: str,
+    paths: Paths,
+    token_lookup: Callable[[Any], str | None] | None = None,
+) -> dict[str, Any]:
+    """Extract one account into the landing zone. Raises the connector's error on failure,
+    after recording it in the landing zone so the load step can put it in `ops`."""
+    from connectors.base import Window
+    from connectors.landing import LandingZone
+    from connectors.runner import extract_account
+
+    config = load_config(paths.config)
+    client, account = find_account(config, ref)
+    token = token_lookup(account) if token_lookup else None
+    landing = LandingZone(paths.landing)
+    result = extract_account(
+        client=client,
+        platform=ref["platform"],
+        account=account,
+        window=Window(start, end),
+        landing=landing,
+        run_id=run_id,
+        token=token,
+        logical_date=end,
+    )
+    summary = result.summary()
+    if result.error is not None:
+        record_failure(landing, summary, end)
+        result.raise_for_error()
+    return summary
+
+
+def record_failure(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
+    """A small JSON file beside the landed batches; loaded into ops.extract_failures."""
+    name = (
+        f"{FAILURES_DIR}/date={logical_date.isoformat()}/"
+        f"{summary['platform']}__{summary['account_id']}__{safe_run_id(summary['run_id'])}.json"
+    )
+    path = landing.path(name)
+    landing.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
+    with landing.fs.open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(summary | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()}, handle)
+    landing.fs.mv(tmp, path)
+
+
+FAILURES_DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.extract_failures (
+    client_id VARCHAR, platform VARCHAR, account_id VARCHAR, run_id VARCHAR,
+    logical_date DATE, kind VARCHAR, error VARCHAR, recorded_at TIMESTAMPTZ,
+    source_file VARCHAR PRIMARY KEY
+);
+"""
+
+
+def load_failures(con: Any, landing: Any) -> int:
+    """Copy recorded extract failures into ops.extract_failures (idempotent)."""
+    con.execute(FAILURES_DDL)
+    pattern = landing.path(f"{FAILURES_DIR}/date=*/*.json")
+    count = 0
+    for path in landing.fs.glob(pattern):
+        if ".tmp-" in path:
+            continue
+        with landing.fs.open(path, "r", encoding="utf-8") as handle:
+            item = json.load(handle)
+        con.execute(
+            "INSERT OR REPLACE INTO ops.extract_failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                item["client_id"],
+                item["platform"],
+                item["account_id"],
+                item["run_id"],
+                path.split("date=")[1][:10],
+                item["status"],
+                item["error"],
+                item["recorded_at"],
+                path.rsplit("/", 1)[1],
+            ],
+        )
+        count += 1
+    return count
+
+
+def load_platform(platform: str | None, *, paths: Paths, audit: bool = True) -> dict[str, Any]:
+    """Audit and load the pending batches of one platform (or all) into the warehouse."""
+    from connectors.landing import LandingZone
+    from ruche.configdb import write_config
+    from ruche.load import Loader, connect
+
+    config = load_config(paths.config)
+    landing = LandingZone(paths.landing)
+    con = connect(paths.warehouse)
+    try:
+        write_config(con, config)
+        load_failures(con, landing)
+        loader = Loader(con, landing, audit=audit, docs_dir=paths.docs / "gx")
+        report = loader.load(platforms=[platform] if platform else None)
+        if loader._auditor is not None:
+            loader.auditor.build_data_docs()
+    finally:
+        con.close()
+    for problem in report.problems:
+        log.warning("%s", problem)
+    return {
+        "load_id": report.load_id,
+        "platform": platform,
+        "files": len(report.files),
+        "landed": report.landed,
+        "loaded": report.loaded,
+        "quarantined": report.quarantined,
+        "skipped": report.skipped,
+        "seconds": round(report.seconds, 3),
+        "problems": report.problems[:50],
+    }
+
+
+def transform_and_publish(*, paths: Paths, run_id: str) -> dict[str, Any]:
+    """dbt build, then publish the marts atomically (only after a green build)."""
+    from ruche.publish import publish
+    from ruche.transform import build
+
+    report = build(paths.warehouse)
+    published = publish(paths.warehouse, paths.published, run_id=run_id)
+    return {
+        "dbt_seconds": round(report.seconds, 3),
+        "dbt_nodes": report.counts(),
+        "published": str(published.path),
+        "tables": published.tables,
+    }
+
+
+def send_alert(text: str, webhook_url: str | None) -> bool:
+    """POST a short message to a Slack-compatible webhook; False when none is configured."""
+    if not webhook_url:
+        return False
+    import requests
+
+    try:
+        requests.post(webhook_url, json={"text": text}, timeout=10).raise_for_status()
+    except requests.RequestException as exc:
+        log.warning("alert not sent: %s", type(exc).__name__)
+        return False
+    return True
