@@ -1,0 +1,133 @@
+"""DAG integrity: every DAG imports fast, without I/O, and follows the house rules."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DAGS = ROOT / "dags"
+DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
+WRITER_TASKS = {  # tasks that write the DuckDB warehouse (or read it while others may write)
+    "ruche_ingest": {"load_facebook", "load_instagram", "load_meta_ads"},
+    "ruche_transform": {"dbt_build", "publish"},
+}
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory):
+    os.environ.setdefault("AIRFLOW_HOME", str(tmp_path_factory.mktemp("airflow_home")))
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ.setdefault("RUCHE_CONFIG", str(ROOT / "config" / "clients.demo.yml"))
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    return bag
+
+
+def test_every_dag_imports(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == {"ruche_ingest", "ruche_transform"}
+
+
+def test_house_rules(dagbag):
+    for dag_id in dagbag.dag_ids:
+        dag = dagbag.dags[dag_id]
+        assert dag.doc_md and len(dag.doc_md) > 200, f"{dag_id}: doc_md missing"
+        assert "ruche" in dag.tags, f"{dag_id}: tags"
+        assert dag.catchup is False, f"{dag_id}: catchup must be off by default"
+        for task in dag.tasks:
+            assert task.retries >= 1, f"{dag_id}.{task.task_id}: retries"
+            assert task.owner == "ruche", f"{dag_id}.{task.task_id}: owner"
+
+
+def test_every_duckdb_writer_is_in_the_one_slot_pool(dagbag):
+    from ruche.orchestration import WRITER_POOL
+
+    for dag_id, writers in WRITER_TASKS.items():
+        dag = dagbag.dags[dag_id]
+        pooled = {t.task_id for t in dag.tasks if t.pool == WRITER_POOL}
+        assert pooled == writers, f"{dag_id}: pooled tasks {pooled} != writers {writers}"
+    extract = dagbag.dags["ruche_ingest"].get_task("extract")
+    assert extract.pool != WRITER_POOL  # extracts run in parallel
+
+
+def test_ingest_maps_one_task_per_account_and_emits_platform_assets(dagbag):
+    dag = dagbag.dags["ruche_ingest"]
+    extract = dag.get_task("extract")
+    assert type(extract).__name__.endswith("MappedOperator")
+    uris = {outlet.uri for t in dag.tasks for outlet in t.outlets}
+    assert uris == {
+        "ruche://warehouse/raw/facebook",
+        "ruche://warehouse/raw/instagram",
+        "ruche://warehouse/raw/meta_ads",
+    }
+    for platform in ("facebook", "instagram", "meta_ads"):
+        assert dag.get_task(f"load_{platform}").trigger_rule == "all_done"
+
+
+def test_transform_is_scheduled_on_assets_with_a_time_fallback(dagbag):
+    dag = dagbag.dags["ruche_transform"]
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert {o.uri for t in dag.tasks for o in t.outlets} == {"ruche://warehouse/marts"}
+
+
+PROBE = textwrap.dedent(
+    """
+    import builtins, importlib.util, json, socket, sys, time
+    import airflow.sdk, airflow.timetables.trigger, airflow.timetables.assets  # Airflow itself
+    opened, connects = [], []
+    real_open = builtins.open
+    def spy_open(file, *a, **k):
+        opened.append(str(file)); return real_open(file, *a, **k)
+    def no_connect(self, *a, **k):
+        connects.append(repr(a)); raise OSError("network at parse time")
+    builtins.open = spy_open
+    socket.socket.connect = no_connect
+    out = {}
+    for path in sys.argv[1:]:
+        opened.clear()
+        spec = importlib.util.spec_from_file_location("dagfile", path)
+        module = importlib.util.module_from_spec(spec)
+        started = time.perf_counter()
+        spec.loader.exec_module(module)
+        out[path] = {"seconds": time.perf_counter() - started, "opened": list(opened)}
+    heavy = [m for m in ("duckdb", "dbt", "great_expectations", "requests", "connectors.runner")
+             if m in sys.modules]
+    print(json.dumps({"files": out, "connects": connects, "heavy": heavy}))
+    """
+)
+
+
+def test_dag_files_parse_fast_without_io(tmp_path):
+    import json
+
+    env = os.environ | {
+        "AIRFLOW_HOME": str(tmp_path),
+        "RUCHE_CONFIG": str(ROOT / "config" / "clients.demo.yml"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *map(str, DAG_FILES)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["connects"] == []
+    assert result["heavy"] == [], "warehouse/network libraries imported at parse time"
+    for path, info in result["files"].items():
+        assert info["seconds"] < 2.0, f"{path} took {info['seconds']:.2f}s to import"
+        # The only file read: the agency block of the client config (schedule and timezone).
+        assert all(
+            p.endswith("clients.demo.yml") or "/site-packages/" in p or "/lib/python" in p
+            for p in info["opened"]
+        ), info["opened"]
