@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import sys
 import time
-import uuid
-from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 
@@ -342,95 +339,179 @@ def load(
 
 
 @app.command()
-def demo(
-    days: Annotated[int, typer.Option(help="Days of data to extract.")] = 30,
-    landing: Annotated[str, typer.Option(help="Landing root.")] = "demo_output/landing",
-    seed: Annotated[int, typer.Option(help="Sandbox world seed.")] = 7,
+def transform(
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    published: Annotated[
+        Path | None, typer.Option(help="Published BI file.", envvar="RUCHE_PUBLISHED")
+    ] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+    publish: Annotated[bool, typer.Option(help="Publish the marts after a green build.")] = True,
 ) -> None:
-    """Start the sandbox, extract the demo clients' last days, and say what landed."""
-    from connectors.landing import LandingZone
-    from connectors.sandbox.server import SandboxServer
-    from connectors.sandbox.world import World
+    """dbt build (models and tests) over the warehouse, then publish the marts for BI."""
+    from ruche.publish import default_published
+    from ruche.publish import publish as publish_marts
+    from ruche.transform import TransformError, build
 
     _setup_logging(False)
-    config = _load(DEMO_CONFIG)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    end = now.date() - dt.timedelta(days=1)
-    start = end - dt.timedelta(days=days - 1)
-    # Sandbox tokens: any value works against the sandbox; they never leave this process.
-    for _, _, account in config.iter_accounts():
-        os.environ.setdefault(account.token_env, f"sandbox-{uuid.uuid4().hex}")
-    console.print(f"[bold]Ruche demo[/bold]: {len(config.clients)} clients, {start} → {end}")
-    with SandboxServer(World(config, seed=seed, now=now)) as server:
-        console.print(f"Sandbox serving the Graph API on {server.url}")
-        began = time.monotonic()
-        run_id = f"demo__{now:%Y%m%dT%H%M%SZ}"
-        results = run_extract(
-            config,
-            clients=None,
-            platforms=None,
-            start=start,
-            end=end,
-            landing_root=landing,
-            run_id=run_id,
-            workers=4,
-            base_url=server.url,
+    with console.status("dbt build…"):
+        try:
+            report = build(warehouse, full_refresh=full_refresh)
+        except TransformError as exc:
+            err_console.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+    console.print(f"dbt build: {report.counts()} in {report.seconds:.1f}s")
+    if publish:
+        target = published or default_published()
+        result = publish_marts(
+            warehouse, target, run_id=f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
         )
-        seconds = time.monotonic() - began
-    _print_results(results, seconds)
-    _demo_summary(config, LandingZone(landing), run_id)
-    console.print(
-        f"\nLanded files and manifests are under [bold]{landing}/[/bold] "
-        "(<platform>/<entity>/date=<day>/<account>__<run>.ndjson.gz).\n"
-        "Loading into DuckDB, the audits and the dbt marts come next (see README, roadmap)."
+        console.print(
+            f"published {len(result.tables)} marts to {result.path} in {result.seconds:.1f}s"
+        )
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    start: Annotated[str | None, typer.Option(help="First day (default: yesterday).")] = None,
+    end: Annotated[str | None, typer.Option(help="Last day (default: yesterday).")] = None,
+    client: Annotated[list[str] | None, typer.Option(help="Client id (repeatable).")] = None,
+    platform: Annotated[list[str] | None, typer.Option(help="Platform (repeatable).")] = None,
+    landing: Annotated[
+        str, typer.Option(help="Landing root.", envvar="RUCHE_LANDING_ROOT")
+    ] = DEFAULT_LANDING,
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    published: Annotated[
+        Path | None, typer.Option(help="Published BI file.", envvar="RUCHE_PUBLISHED")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Accounts extracted in parallel.")] = 4,
+) -> None:
+    """Extract → audit → load → dbt build → publish for a date range, without Airflow."""
+    from ruche.publish import default_published
+    from ruche.publish import publish as publish_marts
+    from ruche.transform import TransformError, build
+
+    _setup_logging(False)
+    cfg = _load(config)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    first = _parse_date(start, yesterday)
+    last = _parse_date(end, max(first, yesterday) if start else yesterday)
+    run_id = f"run__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    began = time.monotonic()
+    results = run_extract(
+        cfg,
+        clients=client,
+        platforms=platform,
+        start=first,
+        end=last,
+        landing_root=landing,
+        run_id=run_id,
+        workers=workers,
     )
-    if any(not r.ok for r in results):
+    _print_results(results, time.monotonic() - began)
+    report = run_load(
+        cfg, landing_root=landing, warehouse=warehouse, docs_dir=warehouse.parent / "docs" / "gx"
+    )
+    _print_load(report, warehouse)
+    with console.status("dbt build…"):
+        try:
+            built = build(warehouse)
+        except TransformError as exc:
+            err_console.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+    console.print(f"dbt build: {built.counts()} in {built.seconds:.1f}s")
+    result = publish_marts(warehouse, published or default_published(), run_id=run_id)
+    console.print(
+        f"[green]done[/green] in {time.monotonic() - began:.0f}s: {len(result.tables)} marts "
+        f"published to {result.path}"
+    )
+    if any(not r.ok for r in results) or report.quarantined:
         raise typer.Exit(1)
 
 
-def _demo_summary(config: RucheConfig, landing, run_id: str) -> None:
-    """Per client: posts, comments (and brand replies), spend by currency, from landed files."""
-    stats: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    currencies: dict[str, str] = {}
-    for manifest in landing.list_batches():
-        if manifest.run_id != run_id:
-            continue
-        client = manifest.client_id
-        records = landing.read_records(manifest)
-        if manifest.entity in ("posts", "media"):
-            stats[client]["posts"] += manifest.record_count
-        elif manifest.entity == "comments":
-            own = manifest.account_id
-            for rec in records:
-                stats[client]["comments"] += 1
-                author = (rec.get("from") or {}).get("id")
-                if author == own:
-                    stats[client]["brand replies"] += 1
-        elif manifest.entity == "account" and manifest.platform == "meta_ads":
-            for rec in records:
-                currencies[client] = rec.get("currency", "?")
-        elif manifest.entity == "ad_insights":
-            for rec in records:
-                stats[client]["spend"] += float(rec.get("spend") or 0)
-    table = Table(title="What landed, per client")
-    for column in (
-        "client",
-        "posts",
-        "comments",
-        "brand replies",
-        "ad spend (28-day re-fetch incl.)",
-    ):
-        table.add_column(column)
-    for client in config.clients:
-        row = stats[client.id]
-        table.add_row(
-            client.display_name,
-            f"{row['posts']:.0f}",
-            f"{row['comments']:.0f}",
-            f"{row['brand replies']:.0f}",
-            f"{row['spend']:,.2f} {currencies.get(client.id, '')}",
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(help="Days of data to extract.")] = 30,
+    out: Annotated[Path, typer.Option(help="Where the demo writes everything.")] = Path(
+        "demo_output"
+    ),
+    seed: Annotated[int, typer.Option(help="Sandbox world seed.")] = 7,
+) -> None:
+    """Run the real Airflow DAGs against the sandbox for the demo clients, then summarise."""
+    from connectors.sandbox.server import SandboxServer
+    from connectors.sandbox.world import World
+    from ruche import demo as demo_mod
+    from ruche.transform import dbt
+
+    _setup_logging(False)
+    config = _load(DEMO_CONFIG)
+    paths = demo_mod.DemoPaths(out)
+    log_path = out / "demo.log"
+    timing = demo_mod.StepTiming()
+    began = time.monotonic()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    console.print(
+        f"[bold]Ruche demo[/bold]: {len(config.clients)} clients, last {days} days, real Airflow "
+        f"DAGs against the local sandbox (log: {log_path})"
+    )
+    with SandboxServer(World(config, seed=seed, now=now)) as server:
+        env = demo_mod.airflow_env(paths, DEMO_CONFIG, server.url, config)
+        with console.status("preparing Airflow (SQLite metadata, duckdb_writer pool)…"):
+            step = time.monotonic()
+            demo_mod.prepare_airflow(env, log_path)
+            timing.add("Airflow set-up", time.monotonic() - step)
+        with console.status(f"airflow dags test: ingest {days} days, then transform…"):
+            try:
+                demo_mod.run_dags(env, log_path, now, days, timing=timing)
+            except RuntimeError as exc:
+                err_console.print(f"[red]{exc}[/red]", highlight=False)
+                raise typer.Exit(1) from None
+    with console.status("dbt docs generate…"):
+        step = time.monotonic()
+        dbt(
+            ["docs", "generate", "--target-path", str((paths.docs / "dbt").resolve())],
+            warehouse=paths.warehouse,
         )
+        timing.add("dbt docs", time.monotonic() - step)
+    table = Table(title=f"Demo clients, last {days} days (from the published marts)")
+    columns = [
+        ("client", "client", "{}"),
+        ("posts", "posts", "{:,.0f}"),
+        ("engagements", "engagements", "{:,.0f}"),
+        ("follower Δ", "follower_change", "{:+,.0f}"),
+        ("median reply (business min)", "median_business_minutes", "{:,.0f}"),
+        ("unanswered", "unanswered", "{:,.0f}"),
+        ("spend", "spend", "{:,.2f}"),
+        ("conversions", "conversions", "{:,.0f}"),
+        ("ROAS", "roas", "{:.2f}"),
+    ]
+    for title, _, _ in columns:
+        table.add_column(title)
+    for row in demo_mod.client_summary(paths.published, days):
+        cells = []
+        for _, key, fmt in columns:
+            value = row.get(key)
+            cell = "–" if value is None else fmt.format(value)
+            if key == "spend" and value is not None:
+                cell += f" {row.get('currency') or ''}"
+            cells.append(cell)
+        table.add_row(*cells)
     console.print(table)
+    for name, seconds in timing.steps.items():
+        console.print(f"  {name}: {seconds:.0f}s")
+    console.print(
+        f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
+        f"  Published marts (open read-only in any BI tool): {paths.published}\n"
+        f"  Warehouse (raw, ops, staging, marts): {paths.warehouse}\n"
+        f"  dbt docs: {paths.docs / 'dbt' / 'index.html'}\n"
+        f"  Great Expectations Data Docs: {paths.docs / 'gx'}\n"
+        f"  Landing zone: {paths.landing}\n"
+        f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -10,8 +10,12 @@ The file is written with DuckDB storage version 1.0.0 (`STORAGE_VERSION`), which
 readers embedded in BI tools (Metabase, Superset, Evidence, DBeaver drivers) can open; the
 newer default format of the DuckDB 2 library is not readable by them.
 
-The published file also holds `marts.publish_info` (when, from which run) and
-`marts.data_freshness` (per client, platform and account: the last loaded extraction).
+In the published file the marts sit in its `main` schema: BI tools query `fct_ad_daily`
+directly, and `marts.fct_ad_daily` also works because the file is named `marts.duckdb` (a schema
+named `marts` inside a database named `marts` would make that name ambiguous in DuckDB).
+
+The published file also holds `publish_info` (when, from which run) and `data_freshness` (per
+client, platform and account: the last loaded extraction).
 """
 
 from __future__ import annotations
@@ -76,16 +80,15 @@ def publish(
                 "publishing (nothing was published, the previous file is untouched)"
             )
         con.execute(f"ATTACH {_literal(tmp)} AS pub (STORAGE_VERSION '{PUBLISH_STORAGE_VERSION}')")
-        con.execute(f"CREATE SCHEMA pub.{_quote(schema)}")
         for (name,) in relations:
             source = f"src.{_quote(schema)}.{_quote(name)}"
-            con.execute(f"CREATE TABLE pub.{_quote(schema)}.{_quote(name)} AS FROM {source}")
-            tables[name] = con.execute(
-                f"SELECT count(*) FROM pub.{_quote(schema)}.{_quote(name)}"
-            ).fetchone()[0]
+            con.execute(f"CREATE TABLE pub.main.{_quote(name)} AS FROM {source}")
+            tables[name] = con.execute(f"SELECT count(*) FROM pub.main.{_quote(name)}").fetchone()[
+                0
+            ]
         con.execute(
-            f"""
-            CREATE TABLE pub.{_quote(schema)}.publish_info AS
+            """
+            CREATE TABLE pub.main.publish_info AS
             SELECT ?::TIMESTAMPTZ AS published_at, ?::VARCHAR AS run_id,
                    ?::VARCHAR AS source_warehouse, ?::VARCHAR AS storage_version,
                    ?::INTEGER AS table_count
@@ -98,8 +101,8 @@ def publish(
         ).fetchone()[0]
         if has_ledger:
             con.execute(
-                f"""
-                CREATE TABLE pub.{_quote(schema)}.data_freshness AS
+                """
+                CREATE TABLE pub.main.data_freshness AS
                 SELECT client_id, platform, account_id,
                        max(extracted_at) AS last_extracted_at,
                        max(logical_date) AS last_logical_date,
