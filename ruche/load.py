@@ -598,8 +598,8 @@ class Loader:
             "CREATE OR REPLACE TEMP TABLE _findings (_row BIGINT, critical BOOLEAN, "
             "expectation VARCHAR, reason VARCHAR, sample VARCHAR)"
         )
-        rows = [(f.row, True, f.expectation, f.reason, _sample(f.value)) for f in failures]
-        rows += [(w.row, False, w.expectation, w.reason, _sample(w.value)) for w in warnings]
+        rows = [(f.row, True, _check_name(f), f.reason, _sample(f.value)) for f in failures]
+        rows += [(w.row, False, _check_name(w), w.reason, _sample(w.value)) for w in warnings]
         if not rows:
             return {}
         con.executemany("INSERT INTO _findings VALUES (?, ?, ?, ?, ?)", rows)
@@ -708,7 +708,7 @@ class Loader:
             mine = [f for f in failures if flagged.get(f.row, ("",))[0] == m.data_file]
             by_exp: dict[str, list] = defaultdict(list)
             for failure in mine:
-                by_exp[failure.expectation].append(failure)
+                by_exp[_check_name(failure)].append(failure)
             detail = "; ".join(
                 f"{name} ({len(items)} rows: {items[0].reason}; e.g. {_sample(items[0].value)})"
                 for name, items in by_exp.items()
@@ -721,6 +721,12 @@ class Loader:
                 f"{where}: expected field(s) missing in some records, loaded as null: "
                 + ", ".join(outcome.missing_fields)
             )
+
+
+def _check_name(finding: Any) -> str:
+    """`expectation:column`: most checks share one GX type, the column tells them apart."""
+    column = getattr(finding, "column", None)
+    return f"{finding.expectation}:{column}" if column else str(finding.expectation)
 
 
 def _sample(value: Any, limit: int = 200) -> str | None:

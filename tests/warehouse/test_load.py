@@ -260,3 +260,61 @@ def test_new_and_missing_api_fields(setup):
     [(missing_fields,)] = con.execute("SELECT missing_fields FROM ops.load_ledger").fetchall()
     assert missing_fields == ["created_time"]
     assert any("created_time" in p and "loaded as null" in p for p in report.problems)
+
+
+def test_bad_rows_are_quarantined_with_reasons_while_other_accounts_load(setup):
+    zone, con = setup
+    posts = [{"id": f"{PAGE}_1", "created_time": "2026-11-17T10:00:00+0000"}]
+    land(zone, "posts", posts, run_id="r1", logical_date=D1, extracted_at=T1)
+    other = "104000000000002"
+    land(
+        zone,
+        "posts",
+        [{"id": f"{other}_9", "created_time": "2026-11-17T10:00:00+0000"}],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+        account=other,
+    )
+    good = comment("1_a", "fine", post=f"{PAGE}_1")
+    no_id = comment("1_b", "no id", post=f"{PAGE}_1")
+    del no_id["id"]
+    bad_time = comment("1_c", "bad time", post=f"{PAGE}_1", created_time="yesterday-ish")
+    orphan = comment("1_d", "orphan", post=f"{PAGE}_404")
+    land(
+        zone,
+        "comments",
+        [good, no_id, bad_time, orphan],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+    )
+    land(
+        zone,
+        "comments",
+        [comment("9_a", "other account", post=f"{other}_9")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+        account=other,
+    )
+    report = Loader(con, zone, audit=True).load()
+    ledger = {
+        (row[0], row[1]): row[2:]
+        for row in con.execute(
+            "SELECT entity, account_id, records_loaded, records_quarantined, status "
+            "FROM ops.load_ledger"
+        ).fetchall()
+    }
+    assert ledger[("comments", PAGE)] == (1, 3, "partial")
+    assert ledger[("comments", other)] == (1, 0, "loaded")
+    reasons = con.execute(
+        "SELECT row_number, expectation, reason FROM ops.quarantine ORDER BY row_number"
+    ).fetchall()
+    assert {r[0] for r in reasons} == {2, 3, 4}  # the lines of the file
+    text = " ".join(r[2] for r in reasons).lower()
+    assert "id" in text and "created_time" in text and "post" in text
+    loaded = con.execute("SELECT record->>'id' FROM raw_facebook.comments ORDER BY 1").fetchall()
+    assert loaded == [("1_a",), ("9_a",)]
+    problem = next(p for p in report.problems if "3 of 4 rows quarantined" in p)
+    assert "client cafe_lumiere, facebook comments, account 104000000000001" in problem
