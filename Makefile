@@ -11,13 +11,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install demo test lint format sandbox clean
+.PHONY: help install demo test lint format sandbox airflow clean
 
 help:
-	@echo "make demo     install, start the sandbox, extract the demo clients' last 30 days"
+	@echo "make demo     install, then run the Airflow DAGs on the sandbox for 3 demo clients"
 	@echo "make test     install and run the test suite"
 	@echo "make lint     ruff (lint + format check)"
 	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
+	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on :8080)"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -42,6 +43,9 @@ format: install
 
 sandbox: install
 	$(RUN) ruche sandbox --port 8765
+
+airflow: install
+	$(RUN) ruche airflow
 
 clean:
 	rm -rf demo_output .pytest_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sys
@@ -512,6 +513,36 @@ def demo(
         f"  Landing zone: {paths.landing}\n"
         f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"
     )
+
+
+@app.command("airflow")
+def airflow_ui(
+    out: Annotated[Path, typer.Option(help="Airflow home, landing and warehouse root.")] = Path(
+        "demo_output"
+    ),
+    port: Annotated[int, typer.Option(help="Sandbox port.")] = 8765,
+) -> None:
+    """Start `airflow standalone` with Ruche's DAGs, the sandbox and the demo clients."""
+    import subprocess
+
+    from connectors.sandbox.server import SandboxServer
+    from connectors.sandbox.world import World
+    from ruche import demo as demo_mod
+
+    _setup_logging(False)
+    config = _load(DEMO_CONFIG)
+    paths = demo_mod.DemoPaths(out)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with SandboxServer(World(config, now=now), port=port) as server:
+        env = demo_mod.airflow_env(paths, DEMO_CONFIG, server.url, config)
+        with console.status("preparing Airflow…"):
+            demo_mod.prepare_airflow(env, out / "airflow.log")
+        console.print(
+            f"Sandbox on {server.url}. Starting `airflow standalone` (UI on http://localhost:8080; "
+            f"the admin password is printed below and kept in {paths.airflow_home}). Ctrl-C stops."
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            subprocess.run([sys.executable, "-m", "airflow", "standalone"], env=env, check=False)
 
 
 def main() -> None:  # pragma: no cover
