@@ -1,0 +1,33 @@
+{#-
+    Staging helpers over the loader's raw tables (DuckDB JSON access stays in staging).
+-#}
+
+{#- keep the latest extraction per `partition_by` (the loader already does per record key; this
+    also guards the grain a model promises) -#}
+{% macro latest_extraction(partition_by) -%}
+    qualify row_number() over (
+        partition by {{ partition_by }}
+        order by _extracted_at desc, _loaded_at desc, _source_file desc
+    ) = 1
+{%- endmacro %}
+
+{#- a JSON text field as a typed value; a missing field is a typed NULL -#}
+{% macro json_text(path) -%}
+    (record ->> '{{ path }}')
+{%- endmacro %}
+
+{% macro json_bigint(path) -%}
+    {{ dbt.safe_cast("(record ->> '" ~ path ~ "')", dbt.type_bigint()) }}
+{%- endmacro %}
+
+{#- Graph numbers sent as strings ("41.90"): decimals kept exact -#}
+{% macro json_decimal(path, scale=6) -%}
+    {{ dbt.safe_cast("(record ->> '" ~ path ~ "')", "decimal(38, " ~ scale ~ ")") }}
+{%- endmacro %}
+
+{#- the loader's lineage columns every staging model carries -#}
+{% macro raw_lineage() -%}
+        _extracted_at as extracted_at,
+        _loaded_at as loaded_at,
+        _run_id as run_id
+{%- endmacro %}

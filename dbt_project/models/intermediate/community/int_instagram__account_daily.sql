@@ -1,0 +1,68 @@
+{#-
+    One row per IG account per Meta (Pacific) day. Instagram gives no daily follower total:
+    `followers` is the account node's `followers_count` read by the run of that logical date
+    (NULL on days no run read it); `new_followers` is the `follower_count` metric (new follows,
+    not net of unfollows).
+-#}
+with
+
+insights as (
+
+    select * from {{ ref('stg_instagram__user_insights') }}
+
+),
+
+users as (
+
+    select * from {{ ref('stg_instagram__users') }}
+
+),
+
+metrics as (
+
+    select
+        client_id,
+        ig_user_id as account_id,
+        metric_date as date_day,
+        max(case when metric_name = 'follower_count' then metric_value end) as new_followers,
+        max(case when metric_name = 'views' then metric_value end) as views,
+        max(case when metric_name = 'reach' then metric_value end) as reach,
+        max(case when metric_name = 'total_interactions' then metric_value end) as engagements,
+        max(case when metric_name = 'accounts_engaged' then metric_value end) as accounts_engaged
+    from insights
+    group by 1, 2, 3
+
+),
+
+followers as (
+
+    select
+        client_id,
+        ig_user_id as account_id,
+        snapshot_date as date_day,
+        followers_count as followers
+    from users
+
+),
+
+final as (
+
+    select
+        'instagram' as platform,
+        coalesce(metrics.client_id, followers.client_id) as client_id,
+        coalesce(metrics.account_id, followers.account_id) as account_id,
+        coalesce(metrics.date_day, followers.date_day) as date_day,
+        followers.followers,
+        metrics.new_followers,
+        metrics.views,
+        metrics.reach,
+        metrics.engagements,
+        metrics.accounts_engaged
+    from metrics
+    full outer join followers
+        on metrics.account_id = followers.account_id
+        and metrics.date_day = followers.date_day
+
+)
+
+select * from final

@@ -1,0 +1,312 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='comment_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
+{#-
+    One row per comment or reply (brand replies included), with the response the brand gave.
+
+    Response rules (README.md, "Comments and response times"):
+      * a comment written by the account itself is a brand reply, never a comment received;
+      * a brand reply in the same thread answers every comment received in that thread that was
+        written before it; a brand reply written directly under a comment answers it whatever
+        the timestamps say (clock skew: 0 minutes, never negative);
+      * the first brand reply is the earliest one that answers the comment.
+
+    Incremental: whole posts are rebuilt (a thread's answer and a post's redaction list depend on
+    all its comments): posts with a comment loaded since the last build, and posts with a comment
+    written inside the re-fetch window before the newest comment already built.
+-#}
+
+with
+
+comments as (
+
+    select * from {{ ref('int_comments') }}
+
+),
+
+intervals as (
+
+    select * from {{ ref('int_business_hours__intervals') }}
+
+),
+
+lexicon as (
+
+    select * from {{ ref('sentiment_lexicon') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_accounts') }}
+
+),
+
+lookback as (
+
+    select max(refetch_days) as lookback_days
+    from accounts
+    where platform in ('facebook', 'instagram')
+
+),
+
+{% if is_incremental() %}
+
+watermark as (
+
+    select
+        max(loaded_at) as max_loaded_at,
+        max(created_at) as max_created_at
+    from {{ this }}
+
+),
+
+posts_to_rebuild as (
+
+    select distinct comments.post_key
+    from comments
+    cross join watermark
+    cross join lookback
+    -- an empty target (first run on an empty warehouse) takes everything
+    where watermark.max_loaded_at is null
+        or comments.loaded_at > watermark.max_loaded_at
+        or comments.created_at >= {{ dbt.dateadd('day', '-lookback.lookback_days', 'watermark.max_created_at') }}
+
+),
+
+scoped_comments as (
+
+    select comments.*
+    from comments
+    inner join posts_to_rebuild
+        on comments.post_key = posts_to_rebuild.post_key
+
+),
+
+{% else %}
+
+scoped_comments as (
+
+    select * from comments
+
+),
+
+{% endif %}
+
+received as (
+
+    select * from scoped_comments
+    where not is_brand_reply
+
+),
+
+brand_replies as (
+
+    select * from scoped_comments
+    where is_brand_reply
+
+),
+
+first_brand_replies as (
+
+    select
+        received.comment_key,
+        min(brand_replies.created_at) as first_brand_reply_at
+    from received
+    inner join brand_replies
+        on received.thread_key = brand_replies.thread_key
+        and received.comment_key <> brand_replies.comment_key
+        and (
+            brand_replies.parent_comment_key = received.comment_key
+            or brand_replies.created_at >= received.created_at
+        )
+    group by 1
+
+),
+
+response_windows as (
+
+    select
+        received.comment_key as item_key,
+        received.client_id,
+        received.created_at as start_at,
+        -- clock skew: a reply stamped before its comment took no time
+        greatest(received.created_at, first_brand_replies.first_brand_reply_at) as end_at
+    from received
+    inner join first_brand_replies
+        on received.comment_key = first_brand_replies.comment_key
+
+),
+
+business_minutes as (
+
+    {{ business_minutes('response_windows', 'intervals') }}
+
+),
+
+received_in_hours as (
+
+    select distinct received.comment_key
+    from received
+    inner join intervals
+        on received.client_id = intervals.client_id
+        and intervals.open_at <= received.created_at
+        and intervals.close_at > received.created_at
+
+),
+
+post_identifiers as (
+
+    select
+        post_key,
+        list(distinct token) as identifiers
+    from (
+        select
+            post_key,
+            unnest(
+                list_concat(
+                    {{ identifier_tokens('author_name') }},
+                    [lower(author_id)]
+                )
+            ) as token
+        from scoped_comments
+        where not is_brand_reply
+    ) as tokens
+    where token is not null
+    group by 1
+
+),
+
+comment_words as (
+
+    select
+        comment_key,
+        message,
+        lower(strip_accents(message)) as normalized_message,
+        unnest({{ normalized_words('message') }}) as word
+    from received
+    where message is not null
+
+),
+
+word_hits as (
+
+    select distinct
+        comment_words.comment_key,
+        lexicon.term,
+        lexicon.polarity
+    from comment_words
+    inner join lexicon
+        on comment_words.word = lexicon.term
+
+),
+
+phrase_hits as (
+
+    -- phrases, elisions (n'importe) and emoji: matched inside the normalised text (emoji in the raw one)
+    select distinct
+        received.comment_key,
+        lexicon.term,
+        lexicon.polarity
+    from received
+    inner join lexicon
+        on not regexp_full_match(lexicon.term, '[\pL\pN]+')
+        and (
+            contains(lower(strip_accents(received.message)), lexicon.term)
+            or contains(received.message, lexicon.term)
+        )
+
+),
+
+sentiment_scores as (
+
+    select
+        comment_key,
+        sum(polarity) as sentiment_score
+    from (
+        select * from word_hits
+        union
+        select * from phrase_hits
+    ) as hits
+    group by 1
+
+),
+
+final as (
+
+    select
+        scoped_comments.comment_key,
+        scoped_comments.post_key,
+        scoped_comments.parent_comment_key,
+        scoped_comments.thread_key,
+        scoped_comments.client_id,
+        scoped_comments.platform,
+        scoped_comments.account_id,
+        scoped_comments.account_key,
+        scoped_comments.comment_id,
+        scoped_comments.created_at,
+        {{ utc_to_local('scoped_comments.created_at', 'scoped_comments.client_timezone') }} as created_at_local,
+        {{ local_date('scoped_comments.created_at', 'scoped_comments.client_timezone') }} as created_date_local,
+        scoped_comments.author_key,
+        {{ redact_names('scoped_comments.message', 'post_identifiers.identifiers') }} as text,
+        scoped_comments.message is not null as has_text,
+        scoped_comments.is_top_level,
+        scoped_comments.is_brand_reply,
+        scoped_comments.is_hidden,
+        scoped_comments.like_count,
+        first_brand_replies.first_brand_reply_at,
+        case
+            when not scoped_comments.is_brand_reply and first_brand_replies.first_brand_reply_at is not null
+                then greatest(
+                    {{ minutes_between('scoped_comments.created_at', 'first_brand_replies.first_brand_reply_at') }},
+                    0
+                )
+        end as response_minutes,
+        case
+            when not scoped_comments.is_brand_reply and first_brand_replies.first_brand_reply_at is not null
+                then business_minutes.business_minutes
+        end as response_business_minutes,
+        case
+            when not scoped_comments.is_brand_reply
+                then first_brand_replies.first_brand_reply_at is not null
+        end as is_answered,
+        case
+            when not scoped_comments.is_brand_reply
+                then received_in_hours.comment_key is null
+        end as received_outside_business_hours,
+        case
+            when not scoped_comments.is_brand_reply and scoped_comments.message is not null
+                then coalesce(sentiment_scores.sentiment_score, 0)
+        end as sentiment_score,
+        case
+            when scoped_comments.is_brand_reply or scoped_comments.message is null then null
+            when coalesce(sentiment_scores.sentiment_score, 0) < 0 then 'negative'
+            when coalesce(sentiment_scores.sentiment_score, 0) > 0 then 'positive'
+            else 'neutral'
+        end as sentiment,
+        case
+            when not scoped_comments.is_brand_reply
+                then coalesce(sentiment_scores.sentiment_score, 0) < 0
+        end as is_negative,
+        scoped_comments.loaded_at
+    from scoped_comments
+    left join first_brand_replies
+        on scoped_comments.comment_key = first_brand_replies.comment_key
+    left join business_minutes
+        on scoped_comments.comment_key = business_minutes.item_key
+    left join received_in_hours
+        on scoped_comments.comment_key = received_in_hours.comment_key
+    left join post_identifiers
+        on scoped_comments.post_key = post_identifiers.post_key
+    left join sentiment_scores
+        on scoped_comments.comment_key = sentiment_scores.comment_key
+
+)
+
+select * from final

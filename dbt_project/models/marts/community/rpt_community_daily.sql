@@ -1,0 +1,247 @@
+{#-
+    One row per client, platform and local day (the client's time zone) from the first to the
+    last day with a post or a comment. Response metrics count comments received that day that
+    are not hidden (a hidden comment was moderated, not left waiting), whenever they were
+    answered; the backlog counts, at the end of the day, comments received in the
+    `unanswered_lookback_days` before it that no brand reply had answered by then.
+-#}
+{%- set lookback_days = var('unanswered_lookback_days') -%}
+
+with
+
+comments as (
+
+    select * from {{ ref('fct_comments') }}
+
+),
+
+posts as (
+
+    select * from {{ ref('int_posts') }}
+
+),
+
+post_metrics as (
+
+    select * from {{ ref('int_post_latest_metrics') }}
+
+),
+
+clients as (
+
+    select * from {{ ref('stg_config__clients') }}
+
+),
+
+activity_dates as (
+
+    select client_id, platform, created_date_local as date_day from comments
+    union all
+    select client_id, platform, published_date_local as date_day from posts
+
+),
+
+bounds as (
+
+    select
+        client_id,
+        platform,
+        min(date_day) as first_date,
+        max(date_day) as last_date
+    from activity_dates
+    group by 1, 2
+
+),
+
+day_numbers as (
+
+    select generated_number - 1 as day_offset from ({{ dbt.generate_series(16384) }}) as series
+
+),
+
+spine as (
+
+    select
+        bounds.client_id,
+        bounds.platform,
+        cast({{ dbt.dateadd('day', 'day_numbers.day_offset', 'bounds.first_date') }} as date) as date_day,
+        clients.timezone
+    from bounds
+    cross join day_numbers
+    inner join clients
+        on bounds.client_id = clients.client_id
+    where day_numbers.day_offset <= {{ dbt.datediff('bounds.first_date', 'bounds.last_date', 'day') }}
+
+),
+
+day_ends as (
+
+    select
+        client_id,
+        platform,
+        date_day,
+        {{ local_to_utc(dbt.dateadd('day', 1, 'cast(date_day as ' ~ dbt.type_timestamp() ~ ')'), 'timezone') }}
+            as day_end_at
+    from spine
+
+),
+
+daily_posts as (
+
+    select
+        posts.client_id,
+        posts.platform,
+        posts.published_date_local as date_day,
+        count(*) as posts_published,
+        sum(post_metrics.engagements) as engagements,
+        sum(post_metrics.views) as views
+    from posts
+    left join post_metrics
+        on posts.post_key = post_metrics.post_key
+    group by 1, 2, 3
+
+),
+
+daily_comments as (
+
+    select
+        client_id,
+        platform,
+        created_date_local as date_day,
+        count(case when not is_brand_reply then 1 end) as comments_received,
+        count(case when not is_brand_reply and is_top_level then 1 end) as top_level_comments_received,
+        count(case when is_brand_reply then 1 end) as brand_replies,
+        count(case when not is_brand_reply and is_hidden then 1 end) as hidden_comments,
+        count(case when not is_brand_reply and is_negative then 1 end) as negative_comments,
+        count(case when not is_brand_reply and received_outside_business_hours then 1 end)
+            as comments_received_outside_business_hours,
+        count(case when not is_brand_reply and not is_hidden then 1 end) as comments_awaiting_response,
+        count(case when not is_brand_reply and not is_hidden and is_answered then 1 end) as comments_answered,
+        count(case when not is_brand_reply and not is_hidden and is_top_level then 1 end)
+            as top_level_comments_awaiting_response,
+        count(case when not is_brand_reply and not is_hidden and is_top_level and is_answered then 1 end)
+            as top_level_comments_answered,
+        {{ percentile('case when not is_brand_reply and not is_hidden then response_business_minutes end', 0.5) }}
+            as median_first_response_business_minutes,
+        {{ percentile('case when not is_brand_reply and not is_hidden then response_business_minutes end', 0.9) }}
+            as p90_first_response_business_minutes,
+        {{ percentile('case when not is_brand_reply and not is_hidden then response_minutes end', 0.5) }}
+            as median_first_response_minutes,
+        {{ percentile('case when not is_brand_reply and not is_hidden then response_minutes end', 0.9) }}
+            as p90_first_response_minutes
+    from comments
+    group by 1, 2, 3
+
+),
+
+backlog as (
+
+    select
+        day_ends.client_id,
+        day_ends.platform,
+        day_ends.date_day,
+        count(comments.comment_key) as unanswered_at_end_of_day
+    from day_ends
+    left join comments
+        on day_ends.client_id = comments.client_id
+        and day_ends.platform = comments.platform
+        and comments.created_at < day_ends.day_end_at
+        and comments.created_at >= {{ dbt.dateadd('day', -lookback_days, 'day_ends.day_end_at') }}
+        and not comments.is_brand_reply
+        and not comments.is_hidden
+        and (comments.first_brand_reply_at is null or comments.first_brand_reply_at >= day_ends.day_end_at)
+    group by 1, 2, 3
+
+),
+
+joined as (
+
+    select
+        spine.client_id,
+        spine.platform,
+        spine.date_day,
+        coalesce(daily_posts.posts_published, 0) as posts_published,
+        coalesce(daily_posts.engagements, 0) as engagements,
+        coalesce(daily_posts.views, 0) as views,
+        coalesce(daily_comments.comments_received, 0) as comments_received,
+        coalesce(daily_comments.top_level_comments_received, 0) as top_level_comments_received,
+        coalesce(daily_comments.brand_replies, 0) as brand_replies,
+        coalesce(daily_comments.hidden_comments, 0) as hidden_comments,
+        coalesce(daily_comments.comments_received_outside_business_hours, 0)
+            as comments_received_outside_business_hours,
+        coalesce(daily_comments.comments_answered, 0) as comments_answered,
+        {{ safe_divide('daily_comments.comments_answered', 'daily_comments.comments_awaiting_response') }}
+            as response_rate,
+        {{ safe_divide('daily_comments.top_level_comments_answered', 'daily_comments.top_level_comments_awaiting_response') }}
+            as top_level_response_rate,
+        daily_comments.median_first_response_business_minutes,
+        daily_comments.p90_first_response_business_minutes,
+        daily_comments.median_first_response_minutes,
+        daily_comments.p90_first_response_minutes,
+        coalesce(backlog.unanswered_at_end_of_day, 0) as unanswered_at_end_of_day,
+        coalesce(daily_comments.negative_comments, 0) as negative_comments
+    from spine
+    left join daily_posts
+        on spine.client_id = daily_posts.client_id
+        and spine.platform = daily_posts.platform
+        and spine.date_day = daily_posts.date_day
+    left join daily_comments
+        on spine.client_id = daily_comments.client_id
+        and spine.platform = daily_comments.platform
+        and spine.date_day = daily_comments.date_day
+    left join backlog
+        on spine.client_id = backlog.client_id
+        and spine.platform = backlog.platform
+        and spine.date_day = backlog.date_day
+
+),
+
+with_baselines as (
+
+    select
+        *,
+        avg(negative_comments) over (
+            partition by client_id, platform order by date_day rows between 28 preceding and 1 preceding
+        ) as negative_comments_baseline,
+        avg(comments_received) over (
+            partition by client_id, platform order by date_day rows between 28 preceding and 1 preceding
+        ) as comments_received_baseline
+    from joined
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['client_id', 'platform', 'date_day']) }} as community_daily_key,
+        client_id,
+        platform,
+        date_day as date,
+        posts_published,
+        engagements,
+        views,
+        comments_received,
+        top_level_comments_received,
+        brand_replies,
+        hidden_comments,
+        comments_received_outside_business_hours,
+        comments_answered,
+        response_rate,
+        top_level_response_rate,
+        median_first_response_business_minutes,
+        p90_first_response_business_minutes,
+        median_first_response_minutes,
+        p90_first_response_minutes,
+        unanswered_at_end_of_day,
+        negative_comments,
+        {{ safe_divide('negative_comments', 'comments_received') }} as negative_comment_share,
+        -- crisis heuristics: at least 5 (negative) comments and 3× the previous 28 days' average
+        negative_comments >= 5 and negative_comments >= 3 * coalesce(negative_comments_baseline, 0)
+            as is_negative_spike,
+        comments_received >= 20 and comments_received >= 3 * coalesce(comments_received_baseline, 0)
+            as is_comment_spike
+    from with_baselines
+
+)
+
+select * from final

@@ -1,0 +1,26 @@
+{#- Media lifetime insights, one row per media, metric and run date. A media may have none. -#}
+with
+
+source as (
+
+    select * from {{ source('raw_instagram', 'media_insights') }}
+
+),
+
+final as (
+
+    select
+        _parent_id as media_id,
+        _account_id as ig_user_id,
+        _client_id as client_id,
+        _snapshot_date as snapshot_date,
+        {{ json_text('name') }} as metric_name,
+        {{ json_text('period') }} as period,
+        {{ dbt.safe_cast("(record -> 'values' -> 0 ->> 'value')", dbt.type_bigint()) }} as metric_value,
+        {{ raw_lineage() }}
+    from source
+    {{ latest_extraction('_parent_id, record ->> \'name\', _snapshot_date') }}
+
+)
+
+select * from final

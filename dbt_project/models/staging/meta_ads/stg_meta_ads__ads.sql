@@ -1,0 +1,28 @@
+with
+
+source as (
+
+    select * from {{ source('raw_meta_ads', 'ads') }}
+
+),
+
+final as (
+
+    select
+        {{ json_text('id') }} as ad_id,
+        _account_id as account_id,
+        _client_id as client_id,
+        {{ json_text('campaign_id') }} as campaign_id,
+        {{ json_text('adset_id') }} as adset_id,
+        {{ json_text('name') }} as ad_name,
+        {{ json_text('status') }} as status,
+        {{ json_text('effective_status') }} as effective_status,
+        {{ parse_graph_timestamp("record ->> 'created_time'") }} as created_at,
+        record -> 'creative' ->> 'id' as creative_id,
+        {{ raw_lineage() }}
+    from source
+    {{ latest_extraction('record ->> \'id\'') }}
+
+)
+
+select * from final
