@@ -483,15 +483,15 @@ def demo(
         ("client", "client", "{}"),
         ("posts", "posts", "{:,.0f}"),
         ("engagements", "engagements", "{:,.0f}"),
-        ("follower Δ", "follower_change", "{:+,.0f}"),
-        ("median reply (business min)", "median_business_minutes", "{:,.0f}"),
+        ("followers ±", "follower_change", "{:+,.0f}"),
+        ("median reply, business min", "median_business_minutes", "{:,.0f}"),
         ("unanswered", "unanswered", "{:,.0f}"),
         ("spend", "spend", "{:,.2f}"),
         ("conversions", "conversions", "{:,.0f}"),
         ("ROAS", "roas", "{:.2f}"),
     ]
     for title, _, _ in columns:
-        table.add_column(title)
+        table.add_column(title, no_wrap=title != "median reply, business min", max_width=14)
     for row in demo_mod.client_summary(paths.published, days):
         cells = []
         for _, key, fmt in columns:
@@ -501,7 +501,7 @@ def demo(
                 cell += f" {row.get('currency') or ''}"
             cells.append(cell)
         table.add_row(*cells)
-    console.print(table)
+    Console(width=max(console.width, 130)).print(table)
     for name, seconds in timing.steps.items():
         console.print(f"  {name}: {seconds:.0f}s")
     console.print(

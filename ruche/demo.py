@@ -133,13 +133,14 @@ def run_dags(
         timing.add("transform DAG (dbt build, publish)", time.monotonic() - started)
 
 
-def client_summary(published: Path) -> list[dict[str, Any]]:
-    """The per-client figures the demo prints, read from the published BI file."""
+def client_summary(published: Path, days: int) -> list[dict[str, Any]]:
+    """The per-client figures the demo prints, read from the published BI file: the last `days`
+    days present in the marts (each client's local dates; spend in its reporting currency)."""
     import duckdb
 
     con = duckdb.connect(str(published), read_only=True)
     try:
-        rows = con.execute(SUMMARY_SQL).fetchall()
+        rows = con.execute(SUMMARY_SQL, {"days": days}).fetchall()
         names = [d[0] for d in con.description]
     finally:
         con.close()
@@ -147,43 +148,48 @@ def client_summary(published: Path) -> list[dict[str, Any]]:
 
 
 SUMMARY_SQL = """
-with community as (
+with bounds as (
+    select max(date) as last_day, max(date) - (cast($days as integer) - 1) as first_day
+    from rpt_community_daily
+),
+community as (
     select
         client_id,
-        sum(posts) as posts,
+        sum(posts_published) as posts,
         sum(engagements) as engagements,
-        sum(comments_received) as comments_received,
-        sum(brand_replies) as brand_replies
-    from marts.rpt_community_daily
+        sum(comments_received) as comments_received
+    from rpt_community_daily, bounds
+    where date between bounds.first_day and bounds.last_day
     group by client_id
 ),
 followers as (
-    select accounts.client_id, sum(daily.follower_change) as follower_change
-    from marts.fct_account_daily as daily
-    join marts.dim_accounts as accounts using (account_key)
-    group by accounts.client_id
+    select client_id, sum(follower_change) as follower_change
+    from fct_account_daily, bounds
+    where date between bounds.first_day and bounds.last_day
+    group by client_id
 ),
 responses as (
     select
         client_id,
         median(response_business_minutes) as median_business_minutes,
         count(*) filter (where not is_answered) as unanswered
-    from marts.fct_comments
-    where not is_brand_reply
+    from fct_comments, bounds
+    where not is_brand_reply and created_date_local between bounds.first_day and bounds.last_day
     group by client_id
 ),
 ads as (
     select
         client_id,
-        sum(spend) as spend,
-        any_value(currency) as currency,
+        sum(spend_reporting) as spend,
+        any_value(reporting_currency) as currency,
         sum(conversions) as conversions,
-        sum(conversion_value) / nullif(sum(spend), 0) as roas
-    from marts.fct_ad_daily
+        sum(conversion_value_reporting) / nullif(sum(spend_reporting), 0) as roas
+    from fct_ad_daily, bounds
+    where date between bounds.first_day and bounds.last_day
     group by client_id
 )
 select
-    clients.display_name as client,
+    clients.client_id as client,
     community.posts,
     community.engagements,
     followers.follower_change,
@@ -194,10 +200,10 @@ select
     ads.currency,
     ads.conversions,
     ads.roas
-from marts.dim_clients as clients
+from dim_clients as clients
 left join community using (client_id)
 left join followers using (client_id)
 left join responses using (client_id)
 left join ads using (client_id)
-order by clients.display_name
+order by clients.client_id
 """

@@ -635,7 +635,7 @@ class Loader:
         con.execute("DELETE FROM _stage WHERE _row IN (SELECT _row FROM _findings WHERE critical)")
 
     def _merge(self, spec: EntitySpec) -> None:
-        """Latest extraction wins per key; re-loading the same rows changes nothing."""
+        """Latest extraction wins per key; an unchanged record is left untouched."""
         con = self.con
         cols = ", ".join(RAW_NAMES)
         # Within this load: one row per key, the latest extraction (then the last line).
@@ -648,10 +648,13 @@ class Loader:
             ) = 1
             """
         )
+        # An identical record stays as it was (with its first run, file and load time), so
+        # re-running a date whose data did not change leaves raw, and the marts, unchanged.
         con.execute(
             f"""
             DELETE FROM {spec.table} AS t USING _latest AS n
             WHERE t._key = n._key AND t._extracted_at <= n._extracted_at
+              AND t.record::VARCHAR IS DISTINCT FROM n.record::VARCHAR
             """
         )
         con.execute(

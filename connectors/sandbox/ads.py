@@ -566,10 +566,11 @@ class AdsMixin:
                         item[w] = str(count)
                 actions.append(item)
         for action, (n1, n7, n28, v1) in finals.items():
-            o1 = math.floor(n1 * maturity)
-            o7 = max(o1, math.floor(n7 * maturity))
-            o28 = max(o7, math.floor(n28 * maturity))
-            ov = math.floor(v1 * maturity)
+            # Rounded, not floored: an ad-day with one purchase must not read zero for 28 days.
+            o1 = _observed(n1, maturity)
+            o7 = max(o1, _observed(n7, maturity))
+            o28 = max(o7, _observed(n28, maturity))
+            ov = _observed(v1, maturity)
             observed = {"1d_click": o1, "7d_click": o7, "28d_click": o28, "1d_view": ov}
             total = o7 + ov
             if total == 0 and not any(observed[w] for w in requested):
@@ -646,3 +647,8 @@ class AdsMixin:
                     index.setdefault(ad.campaign.id, ("campaign", (acct, ad.campaign)))
             self._object_index = index
         return self._object_index.get(object_id)
+
+
+def _observed(final: int, maturity: float) -> int:
+    """Conversions of a final count seen at a maturity in [0, 1]; monotone in maturity."""
+    return min(final, math.floor(final * maturity + 0.5))

@@ -134,6 +134,16 @@ def test_snapshot_entities_keep_one_row_per_run_date(setup):
     assert rows == [(D1, "1"), (D2, "5")]  # a re-run of the same date replaces its snapshot
 
 
+def test_an_unchanged_record_keeps_its_first_load(setup):
+    zone, con = setup
+    land(zone, "comments", [comment("1_a", "same")], run_id="r1", logical_date=D1, extracted_at=T1)
+    Loader(con, zone, audit=False).load()
+    before = con.execute("SELECT _run_id, _loaded_at FROM raw_facebook.comments").fetchall()
+    land(zone, "comments", [comment("1_a", "same")], run_id="r2", logical_date=D1, extracted_at=T2)
+    Loader(con, zone, audit=False).load()
+    assert con.execute("SELECT _run_id, _loaded_at FROM raw_facebook.comments").fetchall() == before
+
+
 def test_loading_the_same_files_again_changes_nothing(setup):
     zone, con = setup
     land(
