@@ -305,8 +305,8 @@ def _print_load(report, warehouse: Path) -> None:
     console.print(
         f"load {report.load_id}: {len(report.files)} file(s), {report.landed} landed = "
         f"{report.loaded} loaded + {report.quarantined} quarantined "
-        f"({report.skipped} already loaded) in {report.seconds:.1f}s "
-        f"({report.loaded / max(report.seconds, 1e-9):,.0f} rows/s) → {warehouse}"
+        f"({report.skipped} already loaded) in {report.seconds:.1f}s, of which "
+        f"{report.audit_seconds:.1f}s auditing (Great Expectations starts in ~10 s) → {warehouse}"
     )
     for problem in report.problems:
         err_console.print(f"[yellow]! {problem}[/yellow]", highlight=False)
