@@ -71,6 +71,44 @@ def _parse_date(value: str | None, default: dt.date) -> dt.date:
         raise typer.Exit(2) from None
 
 
+def _date_range(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
+    """--start/--end as dates; both default to yesterday, --end to --start's range end."""
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    first = _parse_date(start, yesterday)
+    last = _parse_date(end, max(first, yesterday) if start else yesterday)
+    if first > last:
+        err_console.print(f"[red]--start {first} is after --end {last}[/red]")
+        raise typer.Exit(2)
+    return first, last
+
+
+def _build_and_publish(
+    warehouse: Path,
+    published: Path | None,
+    run_id: str,
+    *,
+    full_refresh: bool = False,
+    publish: bool = True,
+) -> None:
+    """dbt build, then (after a green build only) publish; exits 1 naming failed nodes."""
+    from ruche.publish import default_published
+    from ruche.publish import publish as publish_marts
+    from ruche.transform import TransformError, build
+
+    with console.status("dbt build…"):
+        try:
+            report = build(warehouse, full_refresh=full_refresh)
+        except TransformError as exc:
+            err_console.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+    console.print(f"dbt build: {report.counts()} in {report.seconds:.1f}s")
+    if publish:
+        result = publish_marts(warehouse, published or default_published(), run_id=run_id)
+        console.print(
+            f"published {len(result.tables)} marts to {result.path} in {result.seconds:.1f}s"
+        )
+
+
 @config_app.command("validate")
 def config_validate(
     path: Annotated[Path | None, typer.Argument(help="File to check.")] = None,
@@ -231,12 +269,7 @@ def extract(
     """Extract posts, comments, insights and ad statistics into the landing zone."""
     _setup_logging(verbose)
     cfg = _load(config)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
-    first = _parse_date(start, yesterday)
-    last = _parse_date(end, max(first, yesterday) if start else yesterday)
-    if first > last:
-        err_console.print(f"[red]--start {first} is after --end {last}[/red]")
-        raise typer.Exit(2)
+    first, last = _date_range(start, end)
     run_id = run_id or f"manual__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     began = time.monotonic()
     results = run_extract(
@@ -351,26 +384,9 @@ def transform(
     publish: Annotated[bool, typer.Option(help="Publish the marts after a green build.")] = True,
 ) -> None:
     """dbt build (models and tests) over the warehouse, then publish the marts for BI."""
-    from ruche.publish import default_published
-    from ruche.publish import publish as publish_marts
-    from ruche.transform import TransformError, build
-
     _setup_logging(False)
-    with console.status("dbt build…"):
-        try:
-            report = build(warehouse, full_refresh=full_refresh)
-        except TransformError as exc:
-            err_console.print(f"[red]{exc}[/red]", highlight=False)
-            raise typer.Exit(1) from None
-    console.print(f"dbt build: {report.counts()} in {report.seconds:.1f}s")
-    if publish:
-        target = published or default_published()
-        result = publish_marts(
-            warehouse, target, run_id=f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
-        )
-        console.print(
-            f"published {len(result.tables)} marts to {result.path} in {result.seconds:.1f}s"
-        )
+    run_id = f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    _build_and_publish(warehouse, published, run_id, full_refresh=full_refresh, publish=publish)
 
 
 @app.command()
@@ -392,15 +408,9 @@ def run(
     workers: Annotated[int, typer.Option(help="Accounts extracted in parallel.")] = 4,
 ) -> None:
     """Extract → audit → load → dbt build → publish for a date range, without Airflow."""
-    from ruche.publish import default_published
-    from ruche.publish import publish as publish_marts
-    from ruche.transform import TransformError, build
-
     _setup_logging(False)
     cfg = _load(config)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
-    first = _parse_date(start, yesterday)
-    last = _parse_date(end, max(first, yesterday) if start else yesterday)
+    first, last = _date_range(start, end)
     run_id = f"run__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     began = time.monotonic()
     results = run_extract(
@@ -418,18 +428,8 @@ def run(
         cfg, landing_root=landing, warehouse=warehouse, docs_dir=warehouse.parent / "docs" / "gx"
     )
     _print_load(report, warehouse)
-    with console.status("dbt build…"):
-        try:
-            built = build(warehouse)
-        except TransformError as exc:
-            err_console.print(f"[red]{exc}[/red]", highlight=False)
-            raise typer.Exit(1) from None
-    console.print(f"dbt build: {built.counts()} in {built.seconds:.1f}s")
-    result = publish_marts(warehouse, published or default_published(), run_id=run_id)
-    console.print(
-        f"[green]done[/green] in {time.monotonic() - began:.0f}s: {len(result.tables)} marts "
-        f"published to {result.path}"
-    )
+    _build_and_publish(warehouse, published, run_id)
+    console.print(f"[green]done[/green] in {time.monotonic() - began:.0f}s")
     if any(not r.ok for r in results) or report.quarantined:
         raise typer.Exit(1)
 
