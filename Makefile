@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install demo test lint format sandbox airflow clean
+.PHONY: help install demo test lint format sandbox airflow clean bench
 
 help:
 	@echo "make demo     install, then run the Airflow DAGs on the sandbox for 3 demo clients"
@@ -19,6 +19,7 @@ help:
 	@echo "make lint     ruff (lint + format check)"
 	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
 	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on :8080)"
+	@echo "make bench    benchmarks (SCALE=demo|agency); report in bench/results/latest.md"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -46,6 +47,11 @@ sandbox: install
 
 airflow: install
 	$(RUN) ruche airflow
+
+SCALE ?= demo
+bench:
+	$(UV) sync --frozen --group bench
+	$(RUN) --group bench python -m bench --scale $(SCALE)
 
 clean:
 	rm -rf demo_output .pytest_cache .ruff_cache

@@ -1,0 +1,261 @@
+"""Ratios, targets and the markdown table of a benchmark result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+def ratios(result: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for run in result["runs"]:
+        key = f"{run['scale']}/{run['history_days']}d"
+        cmp = run["loader_comparison"]
+        ceiling = cmp["duckdb_read_ndjson"]["rows_per_s"]
+        r: dict[str, Any] = {}
+        for name in ("ruche_audit_off", "ruche_audit_on"):
+            r[f"{name}_vs_duckdb_read_ndjson"] = _div(cmp[name]["rows_per_s"], ceiling)
+            for dlt_mode in ("dlt_arrow", "dlt_default"):
+                if cmp.get(dlt_mode, {}).get("rows_per_s"):
+                    r[f"{name}_vs_{dlt_mode}"] = _div(
+                        cmp[name]["rows_per_s"], cmp[dlt_mode]["rows_per_s"]
+                    )
+        best = max((cmp.get(m, {}).get("rows_per_s") or 0) for m in ("dlt_arrow", "dlt_default"))
+        if best:
+            for name in ("ruche_audit_off", "ruche_audit_on"):
+                r[f"{name}_vs_best_dlt"] = _div(cmp[name]["rows_per_s"], best)
+        for dlt_mode in ("dlt_arrow", "dlt_default"):
+            if cmp.get(dlt_mode, {}).get("rows_per_s"):
+                r[f"{dlt_mode}_vs_duckdb_read_ndjson"] = _div(cmp[dlt_mode]["rows_per_s"], ceiling)
+        if "airflow_vs_plain_dbt" in run:
+            r["dbt_airflow_vs_plain"] = run["airflow_vs_plain_dbt"]["ratio"]
+        out[key] = r
+    by_history = {run["history_days"]: run for run in result["runs"]}
+    if 30 in by_history and 730 in by_history:
+        out["nightly_growth_730_vs_30"] = _div(
+            by_history[730]["nightly"]["total_seconds"], by_history[30]["nightly"]["total_seconds"]
+        )
+    return out
+
+
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rat = result["ratios"] if "ratios" in result else ratios(result)
+    rows: list[dict[str, Any]] = []
+
+    def add(name: str, value: Any, ok: bool | None, note: str = "") -> None:
+        rows.append(
+            {"target": name, "value": value, "met": None if ok is None else bool(ok), "note": note}
+        )
+
+    for run in result["runs"]:
+        key = f"{run['scale']}/{run['history_days']}d"
+        r = rat[key]
+        v = r.get("ruche_audit_off_vs_duckdb_read_ndjson")
+        add(f"{key}: loader (audit off) >= 0.5x DuckDB read_ndjson", v, v is not None and v >= 0.5)
+        v = r.get("ruche_audit_on_vs_duckdb_read_ndjson")
+        add(f"{key}: loader (audit on) >= 0.5x DuckDB read_ndjson", v, v is not None and v >= 0.5)
+        v = r.get("ruche_audit_off_vs_best_dlt")
+        if v is not None:
+            add(f"{key}: loader (audit off) >= 20x dlt (its faster configuration here)", v, v >= 20)
+        peak = run["nightly"]["load"]["peak_rss_mb"]
+        add(
+            f"{key}: nightly load peak RSS < 2 GB",
+            f"{peak} MB",
+            peak < 2048,
+            "compare across histories: should not grow with history",
+        )
+        peak = run["history_load"]["peak_rss_mb"]
+        add(
+            f"{key}: load peak RSS < 2 GB (history load)",
+            f"{peak} MB",
+            peak < 2048,
+            "agency scale is the real target" if run["scale"] != "agency" else "",
+        )
+        if "dbt_airflow_vs_plain" in r:
+            v = r["dbt_airflow_vs_plain"]
+            add(f"{key}: dbt in Airflow <= 1.3x plain dbt build", v, v <= 1.3)
+        if run["scale"] == "agency" and run["history_days"] == 730:
+            t = run["nightly"]["total_seconds"]
+            add("agency/730d: nightly < 10 min", f"{t} s", t < 600)
+    if "nightly_growth_730_vs_30" in rat:
+        v = rat["nightly_growth_730_vs_30"]
+        add(f"{result['scale']}: nightly 730d / 30d <= 1.5", v, v <= 1.5)
+    else:
+        add(
+            f"{result['scale']}: nightly 730d / 30d <= 1.5",
+            None,
+            None,
+            "not measured in this run (needs --history 30,730)",
+        )
+    return rows
+
+
+def _f(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    lines = [
+        f"# Ruche benchmark — scale `{result['scale']}`, history {result['histories']} days",
+        "",
+        f"Started {result['started_at']}, total {result.get('total_seconds')} s. "
+        f"Machine: {m['cpus']} CPU ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
+        f"{m['platform']}, Python {m['python']}.",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
+        f"Scale definition: `{result['scale_definition']}`.",
+        "",
+    ]
+    for run in result["runs"]:
+        key = f"{run['scale']}/{run['history_days']}d"
+        ex, nx = run["history_extract"], run["nightly"]["extract"]
+        wh = run.get("warehouse_after_history", {})
+        lines += [
+            f"## {key} (history {run['history_window'][0]} … {run['history_window'][1]}, "
+            f"nightly day {run['nightly_day']}; warehouse {_f(wh.get('raw_rows'))} raw rows, "
+            f"{_f(wh.get('file_mb'))} MB)",
+            "",
+            "| stage | records/rows | seconds | rate | other | peak RSS MB |",
+            "|---|---:|---:|---:|---|---:|",
+        ]
+
+        def ext(name: str, e: dict[str, Any]) -> str:
+            return (
+                f"| {name} | {_f(e['records'])} | {_f(e['seconds'])} | "
+                f"{_f(e['records_per_s'])} rec/s, {_f(e['requests_per_s'])} req/s | "
+                f"{_f(e['requests'])} requests = {_f(e['requests_per_1000_records'], 2)} per 1,000 "
+                f"records (page-size minimum {_f(e['min_requests_per_1000_records'], 2)}) | "
+                f"{_f(e['peak_rss_mb'])} |"
+            )
+
+        def load(name: str, ld: dict[str, Any]) -> str:
+            audit = (
+                f"audit {_f(ld['audit_seconds'])} s = {_f(ld['audit_rows_per_s'])} rows/s; "
+                f"load excl. audit {_f(ld['load_rows_per_s_excl_audit'])} rows/s"
+                if ld["audit_seconds"]
+                else "audit off"
+            )
+            return (
+                f"| {name} | {_f(ld['loaded'])} | {_f(ld['seconds'])} | "
+                f"{_f(ld['rows_per_s'])} rows/s | {audit}; quarantined {ld['quarantined']} | "
+                f"{_f(ld['peak_rss_mb'])} |"
+            )
+
+        def simple(name: str, s: dict[str, Any], other: str = "") -> str:
+            return f"| {name} | | {_f(s['seconds'])} | | {other} | {_f(s['peak_rss_mb'])} |"
+
+        n = run["nightly"]
+        lines += [
+            ext("extract (history)", ex),
+            load("audit + load (history)", run["history_load"]),
+            simple(
+                "dbt build --full-refresh",
+                run["dbt_full_refresh"],
+                str(run["dbt_full_refresh"]["nodes"]),
+            ),
+            simple("publish (history)", run["history_publish"]),
+            ext("nightly: extract", nx),
+            load("nightly: audit + load", n["load"]),
+            simple(
+                "nightly: dbt build (incremental)",
+                n["dbt_incremental"],
+                str(n["dbt_incremental"]["nodes"]),
+            ),
+            simple("nightly: publish", n["publish"]),
+            f"| **nightly run, total** | | **{_f(n['total_seconds'])}** | | sum of the 4 stages "
+            f"(incl. process start + imports: {_f(n['total_wall_seconds'])} s) | "
+            f"{_f(n['peak_rss_mb'])} |",
+            "",
+            "Loader comparison on the same landing files (the history's):",
+            "",
+            "| loader | rows | seconds | rows/s | peak RSS MB |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        labels = {
+            "duckdb_read_ndjson": "(a) DuckDB read_ndjson CTAS, all entities (ceiling)",
+            "duckdb_read_ndjson_comments": "(a') DuckDB read_ndjson CTAS, comments only",
+            "dlt_arrow": "(b) dlt, Arrow tables + parquet (fastest documented)",
+            "dlt_default": "(b') dlt, default (dict rows)",
+            "ruche_audit_off": "(c) Ruche loader, audit off",
+            "ruche_audit_on": "(c') Ruche loader, audit on",
+        }
+        for k, label in labels.items():
+            c = run["loader_comparison"].get(k)
+            if not c:
+                continue
+            if "error" in c:
+                lines.append(f"| {label} | failed: {c['error'].splitlines()[-1][:120]} | | | |")
+                continue
+            rows = c.get("rows", c.get("loaded"))
+            cap = " (capped sample)" if c.get("capped_at") and rows >= c["capped_at"] else ""
+            lines.append(
+                f"| {label}{cap} | {_f(rows)} | {_f(c['seconds'])} | {_f(c['rows_per_s'])} | "
+                f"{_f(c['peak_rss_mb'])} |"
+            )
+        on, off = (
+            run["loader_comparison"]["ruche_audit_on"],
+            run["loader_comparison"].get("ruche_audit_off"),
+        )
+        if off and "seconds" in off:
+            extra = on["seconds"] - off["seconds"]
+            lines += [
+                "",
+                f"Audit cost measured as (c') − (c): {_f(extra)} s for {_f(on['landed'])} rows "
+                f"= {_f(on['landed'] / extra if extra > 0 else None)} rows/s. The loader's own "
+                f"`audit_seconds` ({_f(on['audit_seconds'])} s) times only `Auditor.audit` calls; "
+                "the rest is outside it (likely importing Great Expectations and building the "
+                "pandas frames; not profiled).",
+            ]
+        if "airflow_vs_plain_dbt" in run:
+            a = run["airflow_vs_plain_dbt"]
+            lines += [
+                "",
+                "dbt in Airflow (`dbt_build` task duration): "
+                f"{a['airflow_dbt_build_task_seconds']} s; "
+                f"plain `dbt build` CLI: {a['plain_dbt_build_seconds']} s; ratio of means "
+                f"**{a['ratio']}** (whole `airflow dags test ruche_transform`: "
+                f"{a['airflow_dags_test_total_seconds']} s).",
+            ]
+        lines.append("")
+    lines += ["## Ratios", "", "| ratio | value |", "|---|---:|"]
+    for key, val in result["ratios"].items():
+        if isinstance(val, dict):
+            for k, v in val.items():
+                lines.append(f"| {key}: {k} | {_f(v, 3)} |")
+        else:
+            lines.append(f"| {key} | {_f(val, 3)} |")
+    lines += ["", "## Targets", "", "| target | value | met | note |", "|---|---:|---|---|"]
+    for t in result["targets"]:
+        met = "n/a" if t["met"] is None else ("yes" if t["met"] else "**no**")
+        lines.append(f"| {t['target']} | {_f(t['value'], 3)} | {met} | {t['note']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(path: str = "bench/results/latest.json") -> None:
+    """Re-render latest.md from a (possibly partial) latest.json:
+    `python -m bench.report [bench/results/latest.json]`."""
+    import json
+    import sys
+    from pathlib import Path
+
+    src = Path(sys.argv[1] if len(sys.argv) > 1 else path)
+    result = json.loads(src.read_text())
+    result["ratios"] = ratios(result)
+    result["targets"] = targets(result)
+    src.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    md = markdown(result)
+    src.with_suffix(".md").write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
