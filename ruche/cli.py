@@ -443,31 +443,23 @@ def demo(
     seed: Annotated[int, typer.Option(help="Sandbox world seed.")] = 7,
 ) -> None:
     """Run the real Airflow DAGs against the sandbox for the demo clients, then summarise."""
-    from connectors.sandbox.server import SandboxServer
-    from connectors.sandbox.world import World
     from ruche import demo as demo_mod
     from ruche.transform import dbt
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
-    paths = demo_mod.DemoPaths(out)
-    log_path = out / "demo.log"
     timing = demo_mod.StepTiming()
     began = time.monotonic()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     console.print(
         f"[bold]Ruche demo[/bold]: {len(config.clients)} clients, last {days} days, real Airflow "
-        f"DAGs against the local sandbox (log: {log_path})"
+        f"DAGs against the local sandbox (log: {out / 'demo.log'})"
     )
-    with SandboxServer(World(config, seed=seed, now=now)) as server:
-        env = demo_mod.airflow_env(paths, DEMO_CONFIG, server.url, config)
-        with console.status("preparing Airflow (SQLite metadata, duckdb_writer pool)…"):
-            step = time.monotonic()
-            demo_mod.prepare_airflow(env, log_path)
-            timing.add("Airflow set-up", time.monotonic() - step)
+    console.print("preparing Airflow (SQLite metadata, duckdb_writer pool)…")
+    with demo_mod.sandboxed_airflow(out, config, seed=seed) as (paths, env, log_path):
+        timing.add("Airflow set-up", time.monotonic() - began)
         with console.status(f"airflow dags test: ingest {days} days, then transform…"):
             try:
-                demo_mod.run_dags(env, log_path, now, days, timing=timing)
+                demo_mod.run_dags(env, log_path, dt.datetime.now(dt.UTC), days, timing=timing)
             except RuntimeError as exc:
                 err_console.print(f"[red]{exc}[/red]", highlight=False)
                 raise typer.Exit(1) from None
@@ -525,21 +517,20 @@ def airflow_ui(
     """Start `airflow standalone` with Ruche's DAGs, the sandbox and the demo clients."""
     import subprocess
 
-    from connectors.sandbox.server import SandboxServer
-    from connectors.sandbox.world import World
     from ruche import demo as demo_mod
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
-    paths = demo_mod.DemoPaths(out)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with SandboxServer(World(config, now=now), port=port) as server:
-        env = demo_mod.airflow_env(paths, DEMO_CONFIG, server.url, config)
-        with console.status("preparing Airflow…"):
-            demo_mod.prepare_airflow(env, out / "airflow.log")
+    console.print("preparing Airflow…")
+    with demo_mod.sandboxed_airflow(out, config, port=port, log_name="airflow.log") as (
+        paths,
+        env,
+        _,
+    ):
         console.print(
-            f"Sandbox on {server.url}. Starting `airflow standalone` (UI on http://localhost:8080; "
-            f"the admin password is printed below and kept in {paths.airflow_home}). Ctrl-C stops."
+            f"Sandbox on {env['RUCHE_BASE_URL']}. Starting `airflow standalone` (UI on "
+            f"http://localhost:8080; the admin password is printed below and kept in "
+            f"{paths.airflow_home}). Ctrl-C stops."
         )
         with contextlib.suppress(KeyboardInterrupt):
             subprocess.run([sys.executable, "-m", "airflow", "standalone"], env=env, check=False)

@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +113,24 @@ def prepare_airflow(env: dict[str, str], log_path: Path) -> None:
 
     airflow(["db", "migrate"], env, log_path)
     airflow(["pools", "set", WRITER_POOL, "1", "DuckDB has one writer"], env, log_path)
+
+
+@contextmanager
+def sandboxed_airflow(
+    out: Path, config: Any, *, seed: int = 7, port: int = 0, log_name: str = "demo.log"
+) -> Iterator[tuple[DemoPaths, dict[str, str], Path]]:
+    """The sandbox serving a world at the current time, and a prepared Airflow environment
+    pointed at it; yields (paths, env, log path) while the sandbox runs."""
+    from connectors.sandbox.server import SandboxServer
+    from connectors.sandbox.world import World
+
+    paths = DemoPaths(out)
+    log_path = out / log_name
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with SandboxServer(World(config, seed=seed, now=now), port=port) as server:
+        env = airflow_env(paths, DEMO_CONFIG, server.url, config)
+        prepare_airflow(env, log_path)
+        yield paths, env, log_path
 
 
 def run_dags(

@@ -227,21 +227,6 @@ def load_platform(platform: str | None, *, paths: Paths, audit: bool = True) -> 
     }
 
 
-def transform_and_publish(*, paths: Paths, run_id: str) -> dict[str, Any]:
-    """dbt build, then publish the marts atomically (only after a green build)."""
-    from ruche.publish import publish
-    from ruche.transform import build
-
-    report = build(paths.warehouse)
-    published = publish(paths.warehouse, paths.published, run_id=run_id)
-    return {
-        "dbt_seconds": round(report.seconds, 3),
-        "dbt_nodes": report.counts(),
-        "published": str(published.path),
-        "tables": published.tables,
-    }
-
-
 def send_alert(text: str, webhook_url: str | None) -> bool:
     """POST a short message to a Slack-compatible webhook; False when none is configured."""
     if not webhook_url:
