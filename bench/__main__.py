@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.scales import NOW, SEED, config_for, describe, scale_for
+from bench.scales import NOW, SEED, config_for, describe, label, scale_for
 from bench.stages import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +92,7 @@ def run_history(scale: str, history: int, args: argparse.Namespace) -> dict[str,
     from connectors.sandbox.server import SandboxServer
     from connectors.sandbox.world import World
 
-    work = Path(args.workdir) / f"{scale}-{history}d"
+    work = Path(args.workdir) / f"{label(scale)}-{history}d"
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -299,7 +299,11 @@ def airflow_vs_plain(work: Path, warehouse: str, repeats: int) -> dict[str, Any]
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    p.add_argument("--scale", choices=["demo", "agency"], default="demo")
+    p.add_argument(
+        "--scale",
+        default="demo",
+        help="demo, agency, or agency:N (the agency's shape with N clients, for quick profiling)",
+    )
     p.add_argument("--history", default="30", help="days of history, comma-separated (e.g. 30,730)")
     p.add_argument("--workers", type=int, default=4, help="accounts extracted in parallel")
     p.add_argument("--workdir", default=str(RESULTS / "work"))
@@ -315,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the comparison databases")
     p.add_argument("--out", default=str(RESULTS))
     args = p.parse_args(argv)
+    try:
+        describe(args.scale)
+    except ValueError as exc:
+        p.error(str(exc))
     args.airflow_done = False
     histories = [int(h) for h in args.history.split(",") if h.strip()]
     started = time.monotonic()
