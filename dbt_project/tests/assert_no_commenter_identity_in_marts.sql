@@ -1,6 +1,10 @@
 {#-
     No comment text in the marts contains the name, username or id of a person who commented
     on the same post (read from the raw tables), and no author_key equals a raw author id.
+
+    Every comment is compared with every commenter of its post, so on a nightly build only the
+    comments extracted within the re-fetch window (plus a week) are checked; a `--full-refresh`
+    build, or `--vars '{full_history_tests: true}'`, checks the whole history.
 -#}
 with
 
@@ -12,7 +16,8 @@ raw_authors as (
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'name' as author_name
     from {{ source('raw_facebook', 'comments') }}
-    where (record -> 'from' ->> 'id') is distinct from _account_id
+    where {{ recent_rows('_snapshot_date', source('raw_facebook', 'comments'), 35) }}
+        and (record -> 'from' ->> 'id') is distinct from _account_id
     union all
     select
         'instagram' as platform,
@@ -20,7 +25,8 @@ raw_authors as (
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'username' as author_name
     from {{ source('raw_instagram', 'comments') }}
-    where (record -> 'from' ->> 'id') is distinct from _account_id
+    where {{ recent_rows('_snapshot_date', source('raw_instagram', 'comments'), 35) }}
+        and (record -> 'from' ->> 'id') is distinct from _account_id
 
 ),
 

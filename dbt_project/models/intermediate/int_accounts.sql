@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     Every configured account, conformed across platforms: its client, names, the time zone its
     platform reports days in, its currency (ads), its re-fetch window and its latest run date.

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#-
     The client's business hours as instants: one row per opening span per local date, with
     `open_at` / `close_at` in UTC. Each local wall-clock time is converted with the client's

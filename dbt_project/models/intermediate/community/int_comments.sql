@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='comment_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+
 {#-
     Every comment and reply, all platforms, with deterministic keys, the thread it belongs to and
     the commenter's keyed hash. Still holds the commenter's raw id and name: this model is for
@@ -6,18 +15,24 @@
     Threads: a top-level comment starts a thread; a reply belongs to its top-level comment.
     Facebook may report a reply to a reply with the reply as parent: the thread root is then
     the parent's parent (threads deeper than that are attached to the grandparent).
+
+    A table, built incrementally: the raw JSON is parsed once per loaded comment. A nightly build
+    reads only the comments loaded since the last build (`loaded_at` above the table's newest);
+    their parents may come from earlier loads, so they are looked up in this table too.
 -#}
 with
 
 facebook_comments as (
 
     select * from {{ ref('int_facebook__comments') }}
+    where {{ loaded_after_watermark('loaded_at') }}
 
 ),
 
 instagram_comments as (
 
     select * from {{ ref('int_instagram__comments') }}
+    where {{ loaded_after_watermark('loaded_at') }}
 
 ),
 
@@ -35,6 +50,19 @@ unioned as (
 
 ),
 
+parents as (
+
+    select platform, comment_id, parent_comment_id from unioned
+    {% if is_incremental() %}
+    union all
+    -- parents loaded by an earlier build, not reloaded now
+    select platform, comment_id, parent_comment_id from {{ this }}
+    where comment_id in (select parent_comment_id from unioned)
+        and comment_id not in (select comment_id from unioned)
+    {% endif %}
+
+),
+
 with_roots as (
 
     select
@@ -45,7 +73,7 @@ with_roots as (
             else parent.parent_comment_id
         end as thread_root_id
     from unioned as child
-    left join unioned as parent
+    left join parents as parent
         on child.platform = parent.platform
         and child.parent_comment_id = parent.comment_id
 

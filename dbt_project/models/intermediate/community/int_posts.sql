@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 {#- Every platform's posts in one shape, with a deterministic key and the client's local time. -#}
 with
 

@@ -19,7 +19,9 @@
 
     Incremental: whole posts are rebuilt (a thread's answer and a post's redaction list depend on
     all its comments): posts with a comment loaded since the last build, and posts with a comment
-    written inside the re-fetch window before the newest comment already built.
+    written inside the re-fetch window before the newest comment already built. The watermarks are
+    read before the build and compared as constants, so `int_comments` (a table) is filtered by
+    a scan of three columns, whatever the history.
 -#}
 
 with
@@ -58,25 +60,22 @@ lookback as (
 
 {% if is_incremental() %}
 
-watermark as (
-
-    select
-        max(loaded_at) as max_loaded_at,
-        max(created_at) as max_created_at
-    from {{ this }}
-
-),
+{%- set max_loaded_at = watermark('loaded_at') %}
+{%- set max_created_at = watermark('created_at') %}
 
 posts_to_rebuild as (
 
     select distinct comments.post_key
     from comments
-    cross join watermark
     cross join lookback
+    {% if max_loaded_at is none -%}
     -- an empty target (first run on an empty warehouse) takes everything
-    where watermark.max_loaded_at is null
-        or comments.loaded_at > watermark.max_loaded_at
-        or comments.created_at >= {{ dbt.dateadd('day', '-lookback.lookback_days', 'watermark.max_created_at') }}
+    {%- else -%}
+    where comments.loaded_at > cast({{ max_loaded_at }} as timestamp with time zone)
+        or comments.created_at >= {{ dbt.dateadd(
+            'day', '-lookback.lookback_days',
+            'cast(' ~ max_created_at ~ ' as timestamp with time zone)') }}
+    {%- endif %}
 
 ),
 

@@ -1,3 +1,8 @@
+{#-
+    No window over the history here: the loader keeps one row per comment (latest extraction
+    wins), and a pure projection lets `int_comments`' incremental filter on `loaded_at` reach
+    the raw table's scan, so a nightly build parses only the new rows' JSON.
+-#}
 with
 
 source as (
@@ -27,7 +32,6 @@ final as (
         {{ json_text('permalink_url') }} as permalink_url,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('record ->> \'id\'') }}
 
 )
 

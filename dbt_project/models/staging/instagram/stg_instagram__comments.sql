@@ -1,3 +1,8 @@
+{#-
+    No window over the history here: the loader keeps one row per comment (latest extraction
+    wins), and a pure projection lets `int_comments`' incremental filter on `loaded_at` reach
+    the raw table's scan, so a nightly build parses only the new rows' JSON.
+-#}
 with
 
 source as (
@@ -25,7 +30,6 @@ final as (
         ) as is_hidden,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('record ->> \'id\'') }}
 
 )
 

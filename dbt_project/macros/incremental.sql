@@ -1,0 +1,44 @@
+{#-
+    Helpers that keep a nightly build's cost proportional to the new day, not to the history.
+-#}
+
+{#- The largest `column` already in `relation` (this incremental model by default), read before
+    the build, as a quoted SQL literal, or none when the relation is empty. A filter against a
+    constant is pushed by DuckDB into the table scan: row groups entirely below it are skipped
+    (their JSON is never parsed), which a filter against a subquery would not allow. -#}
+{% macro watermark(column, relation=none) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select cast(max(" ~ column ~ ") as varchar) from " ~ (relation or this)
+    ) -%}
+    {%- set value = result.columns[0].values()[0] -%}
+    {{ return(none if value is none else "'" ~ value ~ "'") }}
+{%- endmacro %}
+
+{#- `column > watermark` in an incremental build of a non-empty model, `true` otherwise. -#}
+{% macro loaded_after_watermark(column, target_column=none) -%}
+    {%- set mark = watermark(target_column or column) if is_incremental() else none -%}
+    {%- if mark is none -%}
+        true
+    {%- else -%}
+        {{ column }} > cast({{ mark }} as timestamp with time zone)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Data tests on a nightly build check what a night can change: rows whose `column` (a DATE)
+    is at most `days` before the latest value in `relation`. A `--full-refresh` build, or
+    `--vars '{full_history_tests: true}'`, tests the whole history. -#}
+{% macro recent_rows(column, relation, days) -%}
+    {%- if flags.FULL_REFRESH or var('full_history_tests', false) -%}
+        true
+    {%- else -%}
+        {%- set latest = watermark(column, relation) -%}
+        {%- if latest is none -%}
+            true
+        {%- else -%}
+            {{ column }} >= cast(cast({{ latest }} as date) - interval {{ days }} day as date)
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
