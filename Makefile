@@ -19,7 +19,7 @@ help:
 	@echo "make lint     ruff (lint + format check)"
 	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
 	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on :8080)"
-	@echo "make bench    benchmarks (SCALE=demo|agency); report in bench/results/latest.md"
+	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -49,9 +49,10 @@ airflow: install
 	$(RUN) ruche airflow
 
 SCALE ?= demo
+HISTORY ?= 30
 bench:
 	$(UV) sync --frozen --group bench
-	$(RUN) --group bench python -m bench --scale $(SCALE)
+	$(RUN) --group bench python -m bench --scale $(SCALE) --history $(HISTORY) $(BENCH_ARGS)
 
 clean:
 	rm -rf demo_output .pytest_cache .ruff_cache

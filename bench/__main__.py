@@ -67,9 +67,34 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "cpu_model": cpu,
+        "git_commit": git_commit(),
         "memory_gb": mem,
         "versions": versions,
     }
+
+
+def git_commit() -> str | None:
+    """The commit the benchmark runs (`+dirty` with uncommitted changes), when in a checkout."""
+    root = Path(__file__).resolve().parent.parent
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        head = subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
 
 
 def stage(name: str, fn: str, *, optional: bool = False, **kwargs: Any) -> dict[str, Any]:
@@ -146,7 +171,7 @@ def run_history(scale: str, history: int, args: argparse.Namespace) -> dict[str,
             warehouse=str(work / "cmp_ruche_noaudit.duckdb"),
             audit=False,
         )
-        if not args.skip_dlt:
+        if not args.skip_dlt and (args.dlt_histories is None or history in args.dlt_histories):
             cmp["dlt_arrow"] = stage(
                 "dlt (arrow tables + parquet, fastest documented)",
                 "dlt_load",
@@ -309,6 +334,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workdir", default=str(RESULTS / "work"))
     p.add_argument("--skip-dlt", action="store_true")
     p.add_argument(
+        "--dlt-histories",
+        default=None,
+        help="run the dlt comparison only at these histories (comma-separated; default: all)",
+    )
+    p.add_argument(
         "--dlt-default-max-rows",
         type=int,
         default=100_000,
@@ -325,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(exc))
     args.airflow_done = False
     histories = [int(h) for h in args.history.split(",") if h.strip()]
+    if args.dlt_histories is not None:
+        args.dlt_histories = {int(h) for h in args.dlt_histories.split(",") if h.strip()}
     started = time.monotonic()
     result: dict[str, Any] = {
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -343,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     result["ratios"] = report.ratios(result)
     result["targets"] = report.targets(result)
     result["total_seconds"] = round(time.monotonic() - started, 1)
+    result["git_commit_at_end"] = git_commit()
     (out / "latest.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     md = report.markdown(result)
     (out / "latest.md").write_text(md)

@@ -113,6 +113,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"{m['platform']}, Python {m['python']}.",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         f"Scale definition: `{result['scale_definition']}`.",
+        f"Commit: {m.get('git_commit')} at the start, "
+        f"{result.get('git_commit_at_end')} at the end.",
         "",
     ]
     for run in result["runs"]:
