@@ -1,30 +1,15 @@
 {#-
     One row per post: its counters at the latest snapshot, and at the first snapshot taken at
     least 24 hours and 7 days after publication (how fast a post gathers its engagement).
+    Reads `fct_post_metrics_daily`, so it is built after that mart.
 -#}
 with
 
-metrics as (
-
-    select * from {{ ref('int_post_metrics_daily') }}
-
-),
-
-posts as (
-
-    select * from {{ ref('int_posts') }}
-
-),
-
+-- the incremental snapshot table, not the views over raw JSON: reading every post's history
+-- costs a column scan, whatever the history
 aged as (
 
-    select
-        metrics.*,
-        {{ dbt.datediff('posts.published_at', 'metrics.extracted_at', 'minute') }} / 60.0
-            as hours_since_published
-    from metrics
-    inner join posts
-        on metrics.post_key = posts.post_key
+    select * from {{ ref('fct_post_metrics_daily') }}
 
 ),
 

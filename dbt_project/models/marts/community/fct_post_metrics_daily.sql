@@ -8,8 +8,8 @@
 }}
 
 {#-
-    Incremental: snapshots loaded since the last build, and every snapshot date inside the
-    re-fetch window before the newest one built (a re-run of a recent date replaces its rows).
+    Incremental: every snapshot date from the oldest one loaded since the last build, and at
+    least the re-fetch window before the newest one built (a re-run of a date replaces its rows).
 -#}
 
 with
@@ -34,35 +34,43 @@ accounts as (
 
 {% if is_incremental() %}
 
-watermark as (
-
-    select
-        max(loaded_at) as max_loaded_at,
-        max(snapshot_date) as max_snapshot_date
-    from {{ this }}
-
-),
-
-lookback as (
-
-    select max(refetch_days) as lookback_days
-    from accounts
-    where platform in ('facebook', 'instagram')
-
-),
+{#- The first snapshot date to rebuild, a constant read before the build so DuckDB prunes the
+    raw scans on `_snapshot_date`: the oldest snapshot date among raw rows loaded since the last
+    build (a re-run of an old date included), or the re-fetch window before the newest snapshot
+    built, whichever is earlier. -#}
+{%- set rebuild_from = none %}
+{%- set max_loaded_at = watermark('loaded_at') %}
+{%- if execute and max_loaded_at is not none %}
+{%- set query %}
+    select cast(least(
+        (
+            select min(_snapshot_date) from (
+                {%- for platform, entity in [('facebook', 'posts'), ('facebook', 'post_insights'),
+                                             ('instagram', 'media'), ('instagram', 'media_insights')] %}
+                select _snapshot_date from {{ source('raw_' ~ platform, entity) }}
+                where _loaded_at > cast({{ max_loaded_at }} as timestamp with time zone)
+                {{ 'union all' if not loop.last }}
+                {%- endfor %}
+            ) as changed
+        ),
+        (
+            select cast(max(snapshot_date) - to_days(
+                (select max(refetch_days) from {{ ref('int_accounts') }}
+                 where platform in ('facebook', 'instagram'))
+            ) as date)
+            from {{ this }}
+        )
+    ) as varchar)
+{%- endset %}
+{%- set rebuild_from = run_query(query).columns[0].values()[0] %}
+{%- endif %}
 
 scoped_metrics as (
 
-    select metrics.*
-    from metrics
-    cross join watermark
-    cross join lookback
-    -- an empty target (first run on an empty warehouse) takes everything
-    where watermark.max_loaded_at is null
-        or metrics.loaded_at > watermark.max_loaded_at
-        or metrics.snapshot_date >= cast(
-            {{ dbt.dateadd('day', '-lookback.lookback_days', 'watermark.max_snapshot_date') }} as date
-        )
+    select * from metrics
+    {% if rebuild_from is not none -%}
+    where snapshot_date >= cast('{{ rebuild_from }}' as date)
+    {%- endif %}
 
 ),
 

@@ -1,4 +1,7 @@
-{#- Post lifetime insights, one row per post, metric and run date. -#}
+{#- Post lifetime insights, one row per post, metric and run date.
+    No window over the history: the loader keeps one row per key (latest extraction wins),
+    so the incremental marts' constant filters on `snapshot_date` reach the raw scan.
+-#}
 with
 
 source as (
@@ -19,7 +22,6 @@ renamed as (
         record -> 'values' -> 0 -> 'value' as metric_json,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('_parent_id, record ->> \'name\', _snapshot_date') }}
 
 ),
 

@@ -1,3 +1,8 @@
+{#-
+    No window over the history here: the loader keeps one row per key (latest extraction wins),
+    and a pure projection lets the incremental marts' constant filters on `snapshot_date` reach
+    the raw table's scan.
+-#}
 with
 
 source as (
@@ -31,7 +36,6 @@ final as (
         ) as shares_count,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('record ->> \'id\', _snapshot_date') }}
 
 )
 

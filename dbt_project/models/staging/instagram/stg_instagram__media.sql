@@ -1,3 +1,8 @@
+{#-
+    No window over the history here: the loader keeps one row per key (latest extraction wins),
+    and a pure projection lets the incremental marts' constant filters on `snapshot_date` reach
+    the raw table's scan.
+-#}
 with
 
 source as (
@@ -25,7 +30,6 @@ final as (
         {{ json_bigint('comments_count') }} as comments_count,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('record ->> \'id\', _snapshot_date') }}
 
 )
 

@@ -1,4 +1,7 @@
-{#- Media lifetime insights, one row per media, metric and run date. A media may have none. -#}
+{#- Media lifetime insights, one row per media, metric and run date. A media may have none.
+    No window over the history: the loader keeps one row per key (latest extraction wins),
+    so the incremental marts' constant filters on `snapshot_date` reach the raw scan.
+-#}
 with
 
 source as (
@@ -19,7 +22,6 @@ final as (
         {{ dbt.safe_cast("(record -> 'values' -> 0 ->> 'value')", dbt.type_bigint()) }} as metric_value,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('_parent_id, record ->> \'name\', _snapshot_date') }}
 
 )
 
