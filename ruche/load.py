@@ -55,6 +55,9 @@ def _spec(platform: str, entity: str, key: str, **kw: Any) -> tuple[tuple[str, s
     return (platform, entity), EntitySpec(platform, entity, key, **kw)
 
 
+# Rows per Great Expectations validation (the expectations are row by row).
+AUDIT_SLICE_ROWS = 200_000
+
 _ID = "record->>'id'"
 _INSIGHT = "_parent_id || '|' || (record->>'name')"
 _DAILY = (
@@ -273,9 +276,14 @@ def ensure_tables(
 
 
 def _file_sha256(zone: LandingZone, manifest: Manifest) -> str:
+    """SHA-256 of the file as stored, read in large chunks (a local file without fsspec)."""
+    path = zone.path(manifest.data_file)
+    if _is_local(zone):
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     digest = hashlib.sha256()
-    with zone.fs.open(zone.path(manifest.data_file), "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
+    with zone.fs.open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(4 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -292,6 +300,10 @@ def _local_path(zone: LandingZone, manifest: Manifest) -> str:
         return path
     protocol = zone.fs.protocol if isinstance(zone.fs.protocol, str) else zone.fs.protocol[0]
     return f"{protocol}://{path}"
+
+
+# The 1-based line in its file of a staged row `s` (with `_file_rows AS r` joined).
+_LINE = "s._row - r.first_row + 1"
 
 
 class Loader:
@@ -382,7 +394,7 @@ class Loader:
             done += len(groups[key])
             if self.on_progress:
                 self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
-        for temp in ("_files", "_stage", "_latest", "_findings"):
+        for temp in ("_files", "_stage", "_file_rows", "_findings"):
             self.con.execute(f"DROP TABLE IF EXISTS {temp}")
         report.seconds = time.monotonic() - started
         return report
@@ -390,7 +402,9 @@ class Loader:
     def _check_files(
         self, spec: EntitySpec, manifests: list[Manifest]
     ) -> tuple[list[FileOutcome], list[FileOutcome]]:
-        """Files that can be staged, and files quarantined whole (with the reason)."""
+        """Files whose checksum matches their manifest, and files quarantined whole (with the
+        reason). Whether a file parses and holds its manifest's record count is checked while
+        it is staged (`_stage_files`), so that each file is parsed once."""
         good, bad = [], []
         for manifest in manifests:
             outcome = FileOutcome(manifest)
@@ -404,24 +418,82 @@ class Loader:
                 outcome.error = "checksum does not match the manifest (file changed after landing)"
                 bad.append(outcome)
                 continue
-            path = _local_path(self.landing, manifest)
+            good.append(outcome)
+        return good, bad
+
+    def _unparseable(self, outcomes: list[FileOutcome]) -> list[FileOutcome]:
+        """Files DuckDB cannot read, one by one (only after staging them all together failed)."""
+        bad = []
+        for outcome in outcomes:
+            path = _local_path(self.landing, outcome.manifest)
             try:
-                count = self.con.execute(
+                self.con.execute(
                     "SELECT count(*) FROM read_ndjson_objects(?, compression='gzip')", [path]
-                ).fetchone()[0]
+                ).fetchone()
             except duckdb.Error as exc:
                 outcome.error = f"unparseable file: {str(exc).splitlines()[0][:300]}"
                 bad.append(outcome)
-                continue
-            if count != manifest.record_count:
-                outcome.error = (
-                    f"record count {count} differs from the manifest's {manifest.record_count}"
-                )
-                bad.append(outcome)
+        return bad
+
+    def _stage_files(
+        self, spec: EntitySpec, outcomes: list[FileOutcome], loaded_at: dt.datetime
+    ) -> tuple[list[FileOutcome], list[FileOutcome]]:
+        """Stage the files in one query; return the files staged and those quarantined whole.
+
+        A file that does not parse, or whose record count differs from its manifest's, is
+        quarantined whole: it is not in `_stage` afterwards, and the other files are.
+        """
+        bad: list[FileOutcome] = []
+        try:
+            self._stage(spec, outcomes, loaded_at)
+        except duckdb.Error:
+            # One bad file fails the query for all: find it file by file, stage the others.
+            bad = self._unparseable(outcomes)
+            if not bad:
+                raise
+            outcomes = [o for o in outcomes if o.error is None]
+            if not outcomes:
+                return [], bad
+            self._stage(spec, outcomes, loaded_at)
+        con = self.con
+        # Per file: records read, the `_row` of its first line (to report lines), and how many
+        # records lack each expected field (one JSON parse per record for all of them).
+        missing = "".join(
+            f', count(*) FILTER (WHERE _m[{i}] IS NULL) AS "missing_{name}"'
+            for i, name in enumerate(spec.expected, start=1)
+        )
+        paths = ", ".join(f"'$.\"{name}\"'" for name in spec.expected)
+        extract = f", json_extract(record, [{paths}]) AS _m" if spec.expected else ""
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _file_rows AS
+            SELECT _source_file, count(*) AS records, min(_row) AS first_row{missing}
+            FROM (SELECT _source_file, _row{extract} FROM _stage)
+            GROUP BY _source_file
+            """
+        )
+        stats = {row[0]: row[1:] for row in con.execute("SELECT * FROM _file_rows").fetchall()}
+        staged, mismatched = [], []
+        for outcome in outcomes:
+            m = outcome.manifest
+            count, _first, *lacking = stats.get(m.data_file, (0, None))
+            if count != m.record_count:
+                outcome.error = f"record count {count} differs from the manifest's {m.record_count}"
+                mismatched.append(outcome)
                 continue
             outcome.read = count
-            good.append(outcome)
-        return good, bad
+            outcome.missing_fields = [
+                name for name, n in zip(spec.expected, lacking, strict=False) if n
+            ]
+            staged.append(outcome)
+        if mismatched:
+            con.execute(
+                "DELETE FROM _stage WHERE list_contains(?::VARCHAR[], _source_file)",
+                [[o.manifest.data_file for o in mismatched]],
+            )
+        if staged and spec.parent_entity and self.audit:
+            self._mark_parents(spec)
+        return staged, bad + mismatched
 
     def _stage(self, spec: EntitySpec, outcomes: list[FileOutcome], loaded_at: dt.datetime) -> None:
         con = self.con
@@ -445,21 +517,33 @@ class Loader:
             )
             for o in outcomes
         ]
-        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # One statement for all files (a row-by-row INSERT costs milliseconds per file).
+        con.execute(
+            f"INSERT INTO _files SELECT {', '.join(['unnest(?::VARCHAR[])'] * 9)}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
         paths = [r[0] for r in rows]
         con.execute("DROP TABLE IF EXISTS _stage")
         snapshot_key = " || '|' || _snapshot_date::VARCHAR" if spec.snapshot else ""
+        # `_row` numbers the records in read order, where DuckDB keeps the order of the files
+        # and of the lines in each file: a line is `_row - first_row + 1` (see `_file_rows`).
+        # The `_ruche` context comes from one JSON parse per record (one multi-path extract).
         con.execute(
             f"""
             CREATE TEMP TABLE _stage AS
             WITH src AS (
-                SELECT json AS record, filename,
-                       row_number() OVER (PARTITION BY filename ORDER BY rownum) AS line
-                FROM (SELECT *, row_number() OVER () AS rownum
-                      FROM read_ndjson_objects(?, compression='gzip', filename=true))
+                SELECT json AS record, filename, row_number() OVER () AS _row
+                FROM read_ndjson_objects(?, compression='gzip', filename=true)
+            ),
+            ctx AS (
+                SELECT *, json_extract_string(record, [
+                    '$._ruche.parent_id', '$._ruche.since', '$._ruche.until', '$._ruche.day'
+                ]) AS _ctx
+                FROM src
             ),
             typed AS (
                 SELECT
+                    ctx._row AS _row,
                     f.data_file AS _source_file,
                     f.client_id AS _client_id,
                     f.account_id AS _account_id,
@@ -468,15 +552,14 @@ class Loader:
                     f.extracted_at AS _extracted_at,
                     f.window_start AS _window_start,
                     f.window_end AS _window_end,
-                    src.line AS _line,
-                    src.record->'_ruche'->>'parent_id' AS _parent_id,
-                    src.record->'_ruche'->>'since' AS _since,
-                    src.record->'_ruche'->>'until' AS _until,
-                    try_cast(src.record->'_ruche'->>'day' AS DATE) AS _day,
-                    src.record AS record
-                FROM src JOIN _files AS f ON f.path = src.filename
+                    ctx._ctx[1] AS _parent_id,
+                    ctx._ctx[2] AS _since,
+                    ctx._ctx[3] AS _until,
+                    try_cast(ctx._ctx[4] AS DATE) AS _day,
+                    ctx.record AS record
+                FROM ctx JOIN _files AS f ON f.path = ctx.filename
             )
-            SELECT row_number() OVER () AS _row, *,
+            SELECT *,
                    _account_id || '|' || ({spec.key}){snapshot_key} AS _key,
                    CAST(NULL AS BOOLEAN) AS _parent_known,
                    ?::TIMESTAMPTZ AS _loaded_at
@@ -484,38 +567,21 @@ class Loader:
             """,
             [paths, loaded_at],
         )
-        if spec.parent_entity:
-            parent = SPECS[(spec.platform, spec.parent_entity)]
-            con.execute(
-                f"""
-                UPDATE _stage SET _parent_known = (
-                    _parent_id IS NOT NULL AND EXISTS (
-                        SELECT 1 FROM {parent.table} AS p
-                        WHERE p._account_id = _stage._account_id
-                          AND (p.record->>'id') = _stage._parent_id
-                    )
-                )
-                """
-            )
 
-    def _missing_fields(self, spec: EntitySpec, outcomes: list[FileOutcome]) -> None:
-        if not spec.expected:
-            return
-        checks = ", ".join(
-            f"count(*) FILTER (WHERE (record->'{name}') IS NULL) AS \"{name}\""
-            for name in spec.expected
+    def _mark_parents(self, spec: EntitySpec) -> None:
+        """`_parent_known`: the parent post/media is in the warehouse (read by the audit only)."""
+        parent = SPECS[(spec.platform, spec.parent_entity or "")]
+        self.con.execute(
+            f"""
+            UPDATE _stage SET _parent_known = (
+                _parent_id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM {parent.table} AS p
+                    WHERE p._account_id = _stage._account_id
+                      AND (p.record->>'id') = _stage._parent_id
+                )
+            )
+            """
         )
-        rows = self.con.execute(
-            f"SELECT _source_file, {checks} FROM _stage GROUP BY _source_file"
-        ).fetchall()
-        by_file = {row[0]: row[1:] for row in rows}
-        for outcome in outcomes:
-            counts = by_file.get(outcome.manifest.data_file)
-            if not counts:
-                continue
-            outcome.missing_fields = [
-                name for name, missing in zip(spec.expected, counts, strict=True) if missing
-            ]
 
     def _audit(self, spec: EntitySpec, report: LoadReport) -> tuple[list, list]:
         if not self.audit:
@@ -526,11 +592,25 @@ class Loader:
         if suite is None:
             return [], []
         columns = ", ".join(f'{expr} AS "{name}"' for name, expr in suite.columns.items())
-        frame = self.con.sql(f"SELECT _row, {columns} FROM _stage").df()
-        began = time.monotonic()
-        result = self.auditor.audit(suite, frame, label=f"{report.load_id}:{suite.name}")
-        report.audit_seconds += time.monotonic() - began
-        return result.failures, result.warnings
+        # Every expectation is row by row, so the batch is audited in slices of `_row`: the
+        # pandas frames stay small whatever the batch (a two-year backfill included).
+        last = self.con.execute("SELECT coalesce(max(_row), 0) FROM _stage").fetchone()[0]
+        failures: list[Any] = []
+        warnings: list[Any] = []
+        for first in range(0, max(last, 1), AUDIT_SLICE_ROWS):
+            frame = self.con.execute(
+                f"SELECT _row, {columns} FROM _stage WHERE _row > ? AND _row <= ? ORDER BY _row",
+                [first, first + AUDIT_SLICE_ROWS],
+            ).df()
+            label = f"{report.load_id}:{suite.name}"
+            if last > AUDIT_SLICE_ROWS:
+                label += f":rows{first + 1}-{min(first + AUDIT_SLICE_ROWS, last)}"
+            began = time.monotonic()
+            result = self.auditor.audit(suite, frame, label=label)
+            report.audit_seconds += time.monotonic() - began
+            failures.extend(result.failures)
+            warnings.extend(result.warnings)
+        return failures, warnings
 
     def _load_entity(
         self, spec: EntitySpec, manifests: list[Manifest], report: LoadReport
@@ -540,8 +620,11 @@ class Loader:
         failures: list[Any] = []
         warnings: list[Any] = []
         if good:
-            self._stage(spec, good, loaded_at)
-            self._missing_fields(spec, good)
+            good, unstaged = self._stage_files(spec, good, loaded_at)
+            if unstaged:
+                position = {id(m): i for i, m in enumerate(manifests)}
+                bad = sorted(bad + unstaged, key=lambda o: position[id(o.manifest)])
+        if good:
             failures, warnings = self._audit(spec, report)
         flagged = self._flag_rows(failures, warnings)
         con = self.con
@@ -582,7 +665,7 @@ class Loader:
                     for w in warnings
                     if flagged.get(w.row, ("",))[0] == outcome.manifest.data_file
                 )
-                self._ledger(outcome, report.load_id, loaded_at)
+            self._ledger(good + bad, report.load_id, loaded_at)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -602,10 +685,15 @@ class Loader:
         rows += [(w.row, False, _check_name(w), w.reason, _sample(w.value)) for w in warnings]
         if not rows:
             return {}
-        con.executemany("INSERT INTO _findings VALUES (?, ?, ?, ?, ?)", rows)
+        con.execute(
+            "INSERT INTO _findings SELECT unnest(?::BIGINT[]), unnest(?::BOOLEAN[]), "
+            "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[])",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
         found = con.execute(
-            "SELECT _row, _source_file, _line FROM _stage "
-            "WHERE _row IN (SELECT _row FROM _findings)"
+            f"SELECT s._row, s._source_file, {_LINE} FROM _stage AS s "
+            "JOIN _file_rows AS r USING (_source_file) "
+            "WHERE s._row IN (SELECT _row FROM _findings)"
         ).fetchall()
         return {row: (data_file, line) for row, data_file, line in found}
 
@@ -614,20 +702,22 @@ class Loader:
         con = self.con
         params = [load_id, spec.platform, spec.entity, at]
         con.execute(
-            """
+            f"""
             INSERT INTO ops.quarantine
-            SELECT ?, ?, ?, s._client_id, s._account_id, s._source_file, s._line,
+            SELECT ?, ?, ?, s._client_id, s._account_id, s._source_file, {_LINE},
                    f.expectation, f.reason, f.sample, s.record, ?
             FROM _findings AS f JOIN _stage AS s USING (_row)
+                 JOIN _file_rows AS r USING (_source_file)
             WHERE f.critical
             """,
             params,
         )
         con.execute(
-            """
+            f"""
             INSERT INTO ops.audit_warnings
-            SELECT ?, ?, ?, s._source_file, s._line, f.expectation, f.reason, f.sample, ?
+            SELECT ?, ?, ?, s._source_file, {_LINE}, f.expectation, f.reason, f.sample, ?
             FROM _findings AS f JOIN _stage AS s USING (_row)
+                 JOIN _file_rows AS r USING (_source_file)
             WHERE NOT f.critical
             """,
             params,
@@ -638,21 +728,24 @@ class Loader:
         """Latest extraction wins per key; an unchanged record is left untouched."""
         con = self.con
         cols = ", ".join(RAW_NAMES)
-        # Within this load: one row per key, the latest extraction (then the last line).
+        # Within this load: one row per key, the latest extraction (then the last line; `_row`
+        # follows the lines of a file). Only keys staged more than once are ranked.
         con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _latest AS
-            SELECT {cols} FROM _stage
-            QUALIFY row_number() OVER (
-                PARTITION BY _key ORDER BY _extracted_at DESC, _source_file DESC, _line DESC
-            ) = 1
+            """
+            DELETE FROM _stage WHERE _row IN (
+                SELECT _row FROM _stage
+                WHERE _key IN (SELECT _key FROM _stage GROUP BY _key HAVING count(*) > 1)
+                QUALIFY row_number() OVER (
+                    PARTITION BY _key ORDER BY _extracted_at DESC, _source_file DESC, _row DESC
+                ) > 1
+            )
             """
         )
         # An identical record stays as it was (with its first run, file and load time), so
         # re-running a date whose data did not change leaves raw, and the marts, unchanged.
         con.execute(
             f"""
-            DELETE FROM {spec.table} AS t USING _latest AS n
+            DELETE FROM {spec.table} AS t USING _stage AS n
             WHERE t._key = n._key AND t._extracted_at <= n._extracted_at
               AND t.record::VARCHAR IS DISTINCT FROM n.record::VARCHAR
             """
@@ -660,37 +753,46 @@ class Loader:
         con.execute(
             f"""
             INSERT INTO {spec.table} ({cols})
-            SELECT {cols} FROM _latest AS n
+            SELECT {cols} FROM _stage AS n
             WHERE NOT EXISTS (SELECT 1 FROM {spec.table} AS t WHERE t._key = n._key)
             """
         )
 
-    def _ledger(self, outcome: FileOutcome, load_id: str, at: dt.datetime) -> None:
-        m = outcome.manifest
-        self.con.execute(
-            f"INSERT INTO ops.load_ledger VALUES ({', '.join(['?'] * 20)})",
-            [
+    def _ledger(self, outcomes: list[FileOutcome], load_id: str, at: dt.datetime) -> None:
+        """One ledger row per file, in one statement."""
+        if not outcomes:
+            return
+        finished = dt.datetime.now(dt.UTC)
+        rows = [
+            (
                 load_id,
-                m.data_file,
-                m.sha256,
-                m.platform,
-                m.entity,
-                m.client_id,
-                m.account_id,
-                m.run_id,
-                m.logical_date,
-                m.extracted_at,
-                m.record_count,
-                outcome.read,
-                outcome.loaded,
-                outcome.quarantined,
-                outcome.status,
-                outcome.missing_fields,
-                outcome.warnings,
-                outcome.error,
+                o.manifest.data_file,
+                o.manifest.sha256,
+                o.manifest.platform,
+                o.manifest.entity,
+                o.manifest.client_id,
+                o.manifest.account_id,
+                o.manifest.run_id,
+                o.manifest.logical_date,
+                o.manifest.extracted_at,
+                o.manifest.record_count,
+                o.read,
+                o.loaded,
+                o.quarantined,
+                o.status,
+                o.missing_fields,
+                o.warnings,
+                o.error,
                 at,
-                dt.datetime.now(dt.UTC),
-            ],
+                finished,
+            )
+            for o in outcomes
+        ]
+        types = ["VARCHAR"] * 10 + ["BIGINT"] * 4 + ["VARCHAR", "VARCHAR[]", "BIGINT", "VARCHAR"]
+        types += ["TIMESTAMPTZ"] * 2
+        self.con.execute(
+            "INSERT INTO ops.load_ledger SELECT " + ", ".join(f"unnest(?::{t}[])" for t in types),
+            [list(column) for column in zip(*rows, strict=True)],
         )
 
     def _report_problems(

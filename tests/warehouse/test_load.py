@@ -272,7 +272,12 @@ def test_new_and_missing_api_fields(setup):
     assert any("created_time" in p and "loaded as null" in p for p in report.problems)
 
 
-def test_bad_rows_are_quarantined_with_reasons_while_other_accounts_load(setup):
+@pytest.mark.parametrize("slice_rows", [200_000, 2], ids=["one-slice", "audited-in-slices"])
+def test_bad_rows_are_quarantined_with_reasons_while_other_accounts_load(
+    setup, monkeypatch, slice_rows
+):
+    # a large batch is audited in slices of `_row`: the findings are the same
+    monkeypatch.setattr("ruche.load.AUDIT_SLICE_ROWS", slice_rows)
     zone, con = setup
     posts = [{"id": f"{PAGE}_1", "created_time": "2026-11-17T10:00:00+0000"}]
     land(zone, "posts", posts, run_id="r1", logical_date=D1, extracted_at=T1)
@@ -328,3 +333,160 @@ def test_bad_rows_are_quarantined_with_reasons_while_other_accounts_load(setup):
     assert loaded == [("1_a",), ("9_a",)]
     problem = next(p for p in report.problems if "3 of 4 rows quarantined" in p)
     assert "client cafe_lumiere, facebook comments, account 104000000000001" in problem
+
+
+def rewrite(zone, manifest, raw, **fields):
+    """Replace a landed file by `raw` (gzip bytes), with a manifest that matches its checksum."""
+    import hashlib
+    import json
+
+    from connectors.landing import Manifest
+
+    with open(zone.path(manifest.data_file), "wb") as handle:
+        handle.write(raw)
+    fields = json.loads(manifest.to_json()) | {"sha256": hashlib.sha256(raw).hexdigest()} | fields
+    with open(zone.path(manifest.manifest_file), "w") as handle:
+        handle.write(Manifest(**fields).to_json())
+
+
+def accounts_landed(zone, records_by_account):
+    return [
+        land(
+            zone,
+            "comments",
+            records,
+            run_id="r1",
+            logical_date=D1,
+            extracted_at=T1,
+            account=account,
+        )
+        for account, records in records_by_account.items()
+    ]
+
+
+def test_a_record_count_mismatch_quarantines_only_that_file(setup):
+    zone, con = setup
+    a, b, c = PAGE, "104000000000002", "104000000000003"
+    _, short, _ = accounts_landed(
+        zone,
+        {
+            a: [comment("1_a", "x"), comment("1_b", "y")],
+            b: [comment("2_a", "x"), comment("2_b", "y")],
+            c: [comment("3_a", "x")],
+        },
+    )
+    rewrite(zone, short, gzip.compress(b'{"id": "2_a"}\n'), record_count=2)  # one line lost
+    report = Loader(con, zone, audit=False).load()
+    ledger = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT account_id, records_read, records_loaded, records_quarantined, status "
+            "FROM ops.load_ledger"
+        ).fetchall()
+    }
+    assert ledger == {a: (2, 2, 0, "loaded"), b: (0, 0, 2, "quarantined"), c: (1, 1, 0, "loaded")}
+    [(row_number, reason)] = con.execute(
+        "SELECT row_number, reason FROM ops.quarantine WHERE account_id = ?", [b]
+    ).fetchall()
+    assert row_number is None and reason == "record count 1 differs from the manifest's 2"
+    loaded = con.execute("SELECT record->>'id' FROM raw_facebook.comments ORDER BY 1").fetchall()
+    assert loaded == [("1_a",), ("1_b",), ("3_a",)]
+    assert report.loaded == 3 and report.quarantined == 2
+    assert any(f"account {b}" in p and "record count 1 differs" in p for p in report.problems)
+
+
+def test_an_unparseable_file_among_good_ones_is_found_file_by_file(setup):
+    zone, con = setup
+    a, b, c, d = PAGE, "104000000000002", "104000000000003", "104000000000004"
+    _, broken, _, miscounted = accounts_landed(
+        zone,
+        {
+            a: [comment("1_a", "x")],
+            b: [comment("2_a", "x"), comment("2_b", "y")],
+            c: [comment("3_a", "x"), comment("3_b", "y")],
+            d: [comment("4_a", "x")],
+        },
+    )
+    rewrite(zone, broken, gzip.compress(b'{"id": "2_a"}\n{"id": "2_b", \n'))
+    rewrite(zone, miscounted, gzip.compress(b'{"id": "4_a"}\n'), record_count=3)
+    report = Loader(con, zone, audit=False).load()
+    status = dict(con.execute("SELECT account_id, status FROM ops.load_ledger").fetchall())
+    assert status == {a: "loaded", b: "quarantined", c: "loaded", d: "quarantined"}
+    reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
+    assert reasons[b].startswith("unparseable file: ")
+    assert reasons[d] == "record count 1 differs from the manifest's 3"
+    loaded = con.execute("SELECT record->>'id' FROM raw_facebook.comments ORDER BY 1").fetchall()
+    assert loaded == [("1_a",), ("3_a",), ("3_b",)]
+    for landed, loaded_n, quarantined in con.execute(
+        "SELECT records_in_manifest, records_loaded, records_quarantined FROM ops.load_ledger"
+    ).fetchall():
+        assert landed == loaded_n + quarantined
+    assert report.loaded == 3 and report.quarantined == 2 + 3
+
+
+def test_every_file_unparseable_loads_nothing_and_quarantines_each(setup):
+    zone, con = setup
+    first, second = accounts_landed(
+        zone, {PAGE: [comment("1_a", "x")], "104000000000002": [comment("2_a", "x")]}
+    )
+    rewrite(zone, first, gzip.compress(b"not json\n"))
+    rewrite(zone, second, b"not even gzip")
+    report = Loader(con, zone, audit=False).load()
+    assert [f.status for f in report.files] == ["quarantined", "quarantined"]
+    assert all(f.error.startswith("unparseable file: ") for f in report.files)
+    assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (0,)
+
+
+def test_a_key_repeated_in_one_file_keeps_its_last_line(setup):
+    zone, con = setup
+    land(
+        zone,
+        "comments",
+        [comment("1_a", "first"), comment("1_b", "b"), comment("1_a", "last")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+    )
+    report = Loader(con, zone, audit=False).load()
+    assert report.loaded == 3  # read and kept; the merge keeps one row per key
+    rows = con.execute(
+        "SELECT record->>'id', record->>'message' FROM raw_facebook.comments ORDER BY 1"
+    ).fetchall()
+    assert rows == [("1_a", "last"), ("1_b", "b")]
+
+
+def test_quarantined_rows_are_reported_by_their_line_in_their_own_file(setup):
+    zone, con = setup
+    other = "104000000000002"
+    for account in (PAGE, other):
+        land(
+            zone,
+            "posts",
+            [{"id": f"{account}_1", "created_time": "2026-11-17T10:00:00+0000"}],
+            run_id="r1",
+            logical_date=D1,
+            extracted_at=T1,
+            account=account,
+        )
+    no_id = comment("2_b", "no id", post=f"{other}_1")
+    del no_id["id"]
+    _, second = accounts_landed(
+        zone,
+        {
+            PAGE: [comment(f"1_{i}", "fine", post=f"{PAGE}_1") for i in "abc"],
+            other: [
+                comment("2_a", "fine", post=f"{other}_1"),
+                no_id,
+                comment("2_c", "fine", post=f"{other}_1"),
+                comment("2_d", "bad time", post=f"{other}_1", created_time="soon"),
+            ],
+        },
+    )
+    Loader(con, zone, audit=True).load()
+    rows = con.execute("SELECT DISTINCT data_file, row_number FROM ops.quarantine").fetchall()
+    assert sorted(rows) == [(second.data_file, 2), (second.data_file, 4)]
+    ledger = con.execute(
+        "SELECT records_loaded, records_quarantined FROM ops.load_ledger "
+        "WHERE entity = 'comments' ORDER BY account_id"
+    ).fetchall()
+    assert ledger == [(3, 0), (2, 2)]
