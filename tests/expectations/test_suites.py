@@ -3,7 +3,7 @@ staged into a DuckDB `_stage` relation shaped like the loader's, then audited wi
 
 Clean data passes every suite; each critical check catches one seeded bad row and names exactly
 that `_row`; warnings never fail a batch; Data Docs and JSON results are written.
-GX and the suites are imported lazily (GX takes ~12 s to import) so collecting other test
+GX and the suites are imported lazily (GX takes 6-10 s to import) so collecting other test
 modules stays fast.
 """
 
@@ -509,6 +509,64 @@ def test_audit_time_on_3000_comments(auditor, landing):
     print(f"\naudit of {len(df)} comments: {seconds:.3f}s ({len(df) / seconds:,.0f} rows/s)")
     assert result.success
     assert seconds < 5
+
+
+def test_a_batch_failing_on_every_row(landing, tmp_path):
+    """Every comment fails a warning (no text) and every tenth a critical check: each row is
+    named with its value, fast (GX is not asked for the values), and the stored result keeps
+    GX's value fields, cut to STORED_UNEXPECTED_MAX."""
+    from expectations.runner import STORED_UNEXPECTED_MAX, Auditor
+    from expectations.suites import suite_for
+
+    suite = suite_for("facebook", "comments")
+    con = duckdb.connect()
+    stage(con, landing, "facebook", "comments")
+    con.execute("UPDATE _stage SET record = json_merge_patch(record, '{\"message\": null}')")
+    con.execute(
+        "UPDATE _stage SET record = json_merge_patch(record, '{\"like_count\": -5}') "
+        "WHERE _row % 10 = 0"
+    )
+    df = frame(con, suite)
+    fresh = Auditor()  # no docs_dir: results are still kept for save_results
+    started = time.perf_counter()
+    result = fresh.audit(suite, df, "every row")
+    seconds = time.perf_counter() - started
+    print(f"\naudit of {len(df)} comments all failing a check: {seconds:.3f}s")
+    rows = set(df["_row"])
+    bad = {r for r in rows if r % 10 == 0}
+    assert {w.row for w in result.warnings if w.column == "text_length"} == rows
+    assert result.failed_rows == bad and len(result.failures) == len(bad)
+    assert {f.value for f in result.failures} == {"like_count=-5"}
+    assert [f.row for f in result.failures] == sorted(bad)
+    assert seconds < 5
+
+    (path,) = fresh.save_results(tmp_path)
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    by_column = {
+        r["expectation_config"]["kwargs"]["column"]: r["result"] for r in stored["results"]
+    }
+    counts = by_column["counts_invalid"]
+    assert counts["unexpected_count"] == len(bad)
+    assert len(counts["unexpected_index_list"]) == min(len(bad), STORED_UNEXPECTED_MAX)
+    first = counts["unexpected_index_list"][0]
+    assert first == {"counts_invalid": "like_count=-5", "_row": min(bad)}
+    assert counts["partial_unexpected_counts"][0]["value"] == "like_count=-5"
+    assert counts["unexpected_index_query"] is None
+    assert by_column["text_length"]["unexpected_count"] == len(rows)
+
+
+def test_row_ids_must_be_unique(auditor, landing):
+    from expectations.runner import AuditError
+    from expectations.suites import suite_for
+
+    suite = suite_for("facebook", "posts")
+    con = duckdb.connect()
+    stage(con, landing, "facebook", "posts")
+    df = frame(con, suite)
+    assert len(df) > 1
+    df["_row"] = 1
+    with pytest.raises(AuditError, match="not unique"):
+        auditor.audit(suite, df, "duplicate rows")
 
 
 def test_failure_values_are_json_and_truncated(auditor, landing):
