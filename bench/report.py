@@ -114,7 +114,18 @@ def markdown(result: dict[str, Any]) -> str:
         "Versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + ".",
         f"Scale definition: `{result['scale_definition']}`.",
         f"Commit: {m.get('git_commit')} at the start, "
-        f"{result.get('git_commit_at_end')} at the end.",
+        f"{result.get('git_commit_at_end')} at the end."
+        + (
+            " Merged from back-to-back runs: "
+            + "; ".join(
+                f"history {r['histories']} started {r['started_at']} "
+                f"({r['git_commit']} → {r['git_commit_at_end']}, {r['total_seconds']} s)"
+                for r in result["merged_from"]
+            )
+            + "."
+            if result.get("merged_from")
+            else ""
+        ),
         "",
     ]
     for run in result["runs"]:
@@ -242,17 +253,59 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(path: str = "bench/results/latest.json") -> None:
+def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One result from runs of the same scale made by separate, back-to-back invocations (a
+    long history first, then the short one, say). The machine and each run's commits are kept."""
+    scales = {r["scale"] for r in results}
+    if len(scales) != 1:
+        raise ValueError(f"cannot merge different scales: {sorted(scales)}")
+    runs = sorted((run for r in results for run in r["runs"]), key=lambda run: run["history_days"])
+    first = min(results, key=lambda r: r["started_at"])
+    merged = {
+        "started_at": first["started_at"],
+        "machine": first["machine"],
+        "scale": first["scale"],
+        "scale_definition": first["scale_definition"],
+        "histories": [run["history_days"] for run in runs],
+        "runs": runs,
+        "total_seconds": round(sum(r.get("total_seconds") or 0 for r in results), 1),
+        "git_commit_at_end": max(results, key=lambda r: r["started_at"]).get("git_commit_at_end"),
+        "merged_from": [
+            {
+                "started_at": r["started_at"],
+                "histories": r["histories"],
+                "git_commit": r["machine"].get("git_commit"),
+                "git_commit_at_end": r.get("git_commit_at_end"),
+                "total_seconds": r.get("total_seconds"),
+            }
+            for r in results
+        ],
+    }
+    merged["ratios"] = ratios(merged)
+    merged["targets"] = targets(merged)
+    return merged
+
+
+def main(argv: list[str] | None = None) -> None:
     """Re-render latest.md from a (possibly partial) latest.json:
-    `python -m bench.report [bench/results/latest.json]`."""
+    `python -m bench.report [bench/results/latest.json]`; or merge back-to-back runs:
+    `python -m bench.report merge A.json B.json --out bench/results`."""
     import json
     import sys
     from pathlib import Path
 
-    src = Path(sys.argv[1] if len(sys.argv) > 1 else path)
-    result = json.loads(src.read_text())
-    result["ratios"] = ratios(result)
-    result["targets"] = targets(result)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["merge"]:
+        out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("bench/results")
+        paths = [a for a in args[1:] if a.endswith(".json")]
+        result = merge([json.loads(Path(p).read_text()) for p in paths])
+        src = out / "latest.json"
+    else:
+        src = Path(args[0] if args else "bench/results/latest.json")
+        result = json.loads(src.read_text())
+        result["ratios"] = ratios(result)
+        result["targets"] = targets(result)
+    src.parent.mkdir(parents=True, exist_ok=True)
     src.write_text(json.dumps(result, indent=2, default=str) + "\n")
     md = markdown(result)
     src.with_suffix(".md").write_text(md)
