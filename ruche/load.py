@@ -23,7 +23,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ def _spec(platform: str, entity: str, key: str, **kw: Any) -> tuple[tuple[str, s
     return (platform, entity), EntitySpec(platform, entity, key, **kw)
 
 
+# Records staged and merged at once per entity (a batch of whole files; see `_batches`).
+LOAD_BATCH_RECORDS = 1_000_000
 # Rows per Great Expectations validation (the expectations are row by row).
 AUDIT_SLICE_ROWS = 200_000
 
@@ -275,6 +277,26 @@ def ensure_tables(
         con.execute(f"CREATE TABLE IF NOT EXISTS {spec.table} ({RAW_COLUMNS})")
 
 
+def _batches(manifests: list[Manifest]) -> Iterator[list[Manifest]]:
+    """An entity's files in batches of at most `LOAD_BATCH_RECORDS` records (a file is never
+    split), so a two-year backfill is staged, audited and merged in bounded memory like a night.
+    Each batch is its own transaction with its ledger rows. Batches follow extraction order, so
+    across batches, as within one, the latest extraction (then the last file) wins."""
+    if sum(m.record_count for m in manifests) <= LOAD_BATCH_RECORDS:
+        yield manifests
+        return
+    batch: list[Manifest] = []
+    size = 0
+    for manifest in sorted(manifests, key=lambda m: (m.extracted_at, m.data_file)):
+        if batch and size + manifest.record_count > LOAD_BATCH_RECORDS:
+            yield batch
+            batch, size = [], 0
+        batch.append(manifest)
+        size += manifest.record_count
+    if batch:
+        yield batch
+
+
 def _file_sha256(zone: LandingZone, manifest: Manifest) -> str:
     """SHA-256 of the file as stored, read in large chunks (a local file without fsspec)."""
     path = zone.path(manifest.data_file)
@@ -390,7 +412,8 @@ class Loader:
                     "left in the landing zone"
                 )
                 continue
-            report.files.extend(self._load_entity(spec, groups[key], report))
+            for batch in _batches(groups[key]):
+                report.files.extend(self._load_entity(spec, batch, report))
             done += len(groups[key])
             if self.on_progress:
                 self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))

@@ -62,7 +62,10 @@ T1 = dt.datetime(2026, 11, 19, 7, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 11, 20, 7, tzinfo=dt.UTC)
 
 
-def test_overlapping_runs_keep_one_row_per_record_latest_wins(setup):
+@pytest.mark.parametrize("batch_records", [1_000_000, 1], ids=["one-batch", "file-per-batch"])
+def test_overlapping_runs_keep_one_row_per_record_latest_wins(setup, monkeypatch, batch_records):
+    # a backfill larger than a batch is loaded batch by batch: the same rows win
+    monkeypatch.setattr("ruche.load.LOAD_BATCH_RECORDS", batch_records)
     zone, con = setup
     land(
         zone,
@@ -86,6 +89,10 @@ def test_overlapping_runs_keep_one_row_per_record_latest_wins(setup):
         "SELECT record->>'id', record->>'message', _run_id FROM raw_facebook.comments ORDER BY 1"
     ).fetchall()
     assert rows == [("1_a", "v2 edited", "r2"), ("1_b", "b", "r1")]
+    ledger = con.execute(
+        "SELECT run_id, records_in_manifest, records_loaded FROM ops.load_ledger ORDER BY 1"
+    ).fetchall()
+    assert ledger == [("r1", 2, 2), ("r2", 1, 1)]
 
 
 def test_an_older_extraction_loaded_late_never_wins(setup):
