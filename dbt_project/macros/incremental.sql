@@ -26,19 +26,3 @@
         {{ column }} > cast({{ mark }} as timestamp with time zone)
     {%- endif -%}
 {%- endmacro %}
-
-{#- Data tests on a nightly build check what a night can change: rows whose `column` (a DATE)
-    is at most `days` before the latest value in `relation`. A `--full-refresh` build, or
-    `--vars '{full_history_tests: true}'`, tests the whole history. -#}
-{% macro recent_rows(column, relation, days) -%}
-    {%- if flags.FULL_REFRESH or var('full_history_tests', false) -%}
-        true
-    {%- else -%}
-        {%- set latest = watermark(column, relation) -%}
-        {%- if latest is none -%}
-            true
-        {%- else -%}
-            {{ column }} >= cast(cast({{ latest }} as date) - interval {{ days }} day as date)
-        {%- endif -%}
-    {%- endif -%}
-{%- endmacro %}
