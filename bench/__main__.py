@@ -75,23 +75,19 @@ def machine() -> dict[str, Any]:
 
 def git_commit() -> str | None:
     """The commit the benchmark runs (`+dirty` with uncommitted changes), when in a checkout."""
-    root = Path(__file__).resolve().parent.parent
+    root = str(Path(__file__).resolve().parent.parent)
     git = shutil.which("git")
     if git is None:
         return None
+
+    def run(*args: str) -> str:
+        return subprocess.run(  # noqa: S603 - fixed arguments
+            [git, "-C", root, *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
     try:
-        head = subprocess.run(  # noqa: S603 - fixed arguments
-            [git, "-C", str(root), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(  # noqa: S603 - fixed arguments
-            [git, "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        head = run("rev-parse", "--short", "HEAD")
+        dirty = run("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
