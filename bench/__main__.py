@@ -95,13 +95,15 @@ def git_commit() -> str | None:
 
 def stage(name: str, fn: str, *, optional: bool = False, **kwargs: Any) -> dict[str, Any]:
     log(f"{name} …")
+    commit = git_commit()  # stages of a long run may run later commits (each is a fresh process)
     try:
         out = run_in_child(fn, **kwargs)
     except Exception as exc:
         if not optional:
             raise
         log(f"{name}: FAILED: {str(exc).splitlines()[-1][:300]}")
-        return {"error": str(exc)[-2000:]}
+        return {"error": str(exc)[-2000:], "git_commit": commit}
+    out["git_commit"] = commit
     brief = {
         k: out[k] for k in ("seconds", "rows_per_s", "records_per_s", "peak_rss_mb") if k in out
     }
@@ -231,7 +233,8 @@ def run_history(scale: str, history: int, args: argparse.Namespace) -> dict[str,
     nightly["total_wall_seconds"] = round(sum(nightly[p]["wall_seconds"] for p in parts), 3)
     nightly["peak_rss_mb"] = max(nightly[p]["peak_rss_mb"] for p in parts)
     out["nightly"] = nightly
-    if args.airflow and not args.airflow_done:
+    at = args.airflow_history
+    if args.airflow and not args.airflow_done and (at is None or at == history):
         out["airflow_vs_plain_dbt"] = airflow_vs_plain(work, warehouse, args.airflow_repeats)
         args.airflow_done = True
     if not args.keep:
@@ -342,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--no-airflow", dest="airflow", action="store_false")
     p.add_argument("--airflow-repeats", type=int, default=2)
+    p.add_argument(
+        "--airflow-history",
+        type=int,
+        default=None,
+        help="compare dbt in Airflow with plain dbt at this history (default: the first one)",
+    )
     p.add_argument("--keep", action="store_true", help="keep the comparison databases")
     p.add_argument("--out", default=str(RESULTS))
     args = p.parse_args(argv)

@@ -103,6 +103,15 @@ def _f(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
+def _stages(run: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(name, stage result) of every stage of one history's run, in running order."""
+    out = [(k, run[k]) for k in ("history_extract",) if isinstance(run.get(k), dict)]
+    out += [(f"loader {k}", v) for k, v in run.get("loader_comparison", {}).items()]
+    out += [(k, run[k]) for k in ("dbt_full_refresh", "history_publish") if k in run]
+    out += [(f"nightly {k}", v) for k, v in run.get("nightly", {}).items() if isinstance(v, dict)]
+    return out
+
+
 def markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
@@ -128,6 +137,15 @@ def markdown(result: dict[str, Any]) -> str:
         ),
         "",
     ]
+    start = m.get("git_commit")
+    later = [
+        f"{run['scale']}/{run['history_days']}d {name} at {stage['git_commit']}"
+        for run in result["runs"]
+        for name, stage in _stages(run)
+        if stage.get("git_commit") not in (None, start)
+    ]
+    if later:
+        lines[-1:-1] = ["Stages run at a later commit than the start: " + "; ".join(later) + "."]
     for run in result["runs"]:
         key = f"{run['scale']}/{run['history_days']}d"
         ex, nx = run["history_extract"], run["nightly"]["extract"]
