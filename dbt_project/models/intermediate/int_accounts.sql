@@ -48,9 +48,9 @@ instagram_media as (
 
 ),
 
-ad_insights as (
+ad_daily as (
 
-    select * from {{ ref('stg_meta_ads__ad_insights') }}
+    select * from {{ ref('int_meta_ads__ad_daily') }}
 
 ),
 
@@ -136,7 +136,7 @@ run_dates as (
     group by 1, 2
     union all
     select 'meta_ads' as platform, account_id, max(date_day) as last_run_date
-    from ad_insights
+    from ad_daily
     group by 1, 2
 
 ),

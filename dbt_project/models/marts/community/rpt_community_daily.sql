@@ -6,6 +6,7 @@
     `unanswered_lookback_days` before it that no brand reply had answered by then.
 -#}
 {%- set lookback_days = var('unanswered_lookback_days') -%}
+{%- set lookback_end = dbt.dateadd('day', lookback_days, 'comments.created_at') -%}
 
 with
 
@@ -64,25 +65,12 @@ spine as (
     select
         bounds.client_id,
         bounds.platform,
-        cast({{ dbt.dateadd('day', 'day_numbers.day_offset', 'bounds.first_date') }} as date) as date_day,
-        clients.timezone
+        cast({{ dbt.dateadd('day', 'day_numbers.day_offset', 'bounds.first_date') }} as date) as date_day
     from bounds
     cross join day_numbers
     inner join clients
         on bounds.client_id = clients.client_id
     where day_numbers.day_offset <= {{ dbt.datediff('bounds.first_date', 'bounds.last_date', 'day') }}
-
-),
-
-day_ends as (
-
-    select
-        client_id,
-        platform,
-        date_day,
-        {{ local_to_utc(dbt.dateadd('day', 1, 'cast(date_day as ' ~ dbt.type_timestamp() ~ ')'), 'timezone') }}
-            as day_end_at
-    from spine
 
 ),
 
@@ -134,23 +122,59 @@ daily_comments as (
 
 ),
 
+-- a comment waits, at the end of each day, from the day it arrives until the day before its
+-- first brand reply or the end of the lookback (whichever comes first): +1 on its first day,
+-- -1 on its stop day; the backlog is the running sum over the spine (one pass over comments)
+waiting as (
+
+    select
+        comments.client_id,
+        comments.platform,
+        comments.created_date_local as first_day,
+        {{ local_date(
+            'least(coalesce(comments.first_brand_reply_at, ' ~ lookback_end ~ '), ' ~ lookback_end ~ ')',
+            'clients.timezone'
+        ) }} as stop_day
+    from comments
+    inner join clients
+        on comments.client_id = clients.client_id
+    where not comments.is_brand_reply
+        and not comments.is_hidden
+
+),
+
+backlog_changes as (
+
+    select client_id, platform, date_day, sum(change) as change
+    from (
+        select client_id, platform, first_day as date_day, 1 as change
+        from waiting
+        where stop_day > first_day
+        union all
+        select client_id, platform, stop_day as date_day, -1 as change
+        from waiting
+        where stop_day > first_day
+    ) as changes
+    group by 1, 2, 3
+
+),
+
 backlog as (
 
     select
-        day_ends.client_id,
-        day_ends.platform,
-        day_ends.date_day,
-        count(comments.comment_key) as unanswered_at_end_of_day
-    from day_ends
-    left join comments
-        on day_ends.client_id = comments.client_id
-        and day_ends.platform = comments.platform
-        and comments.created_at < day_ends.day_end_at
-        and comments.created_at >= {{ dbt.dateadd('day', -lookback_days, 'day_ends.day_end_at') }}
-        and not comments.is_brand_reply
-        and not comments.is_hidden
-        and (comments.first_brand_reply_at is null or comments.first_brand_reply_at >= day_ends.day_end_at)
-    group by 1, 2, 3
+        spine.client_id,
+        spine.platform,
+        spine.date_day,
+        sum(coalesce(backlog_changes.change, 0)) over (
+            partition by spine.client_id, spine.platform
+            order by spine.date_day
+            rows between unbounded preceding and current row
+        ) as unanswered_at_end_of_day
+    from spine
+    left join backlog_changes
+        on spine.client_id = backlog_changes.client_id
+        and spine.platform = backlog_changes.platform
+        and spine.date_day = backlog_changes.date_day
 
 ),
 

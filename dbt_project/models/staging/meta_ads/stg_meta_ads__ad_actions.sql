@@ -2,6 +2,8 @@
     `actions` (counts) and `action_values` (money, in the ad account's currency) of each ad
     insight row, one row per ad, day, action type and kind, with every attribution window.
     `value` is the account's default attribution setting (7-day click + 1-day view).
+    A pure projection of the raw rows (one per ad and day, see stg_meta_ads__ad_insights); an
+    action type repeated inside one row is counted in int_meta_ads__ad_daily and tested there.
 -#}
 with
 
@@ -53,7 +55,6 @@ final as (
         _loaded_at as loaded_at,
         _run_id as run_id
     from unnested
-    {{ latest_extraction('ad_id, date_day, action_item ->> \'action_type\', value_kind') }}
 
 )
 

@@ -2,6 +2,10 @@
     One row per ad per day of the ad ACCOUNT's time zone. Every number arrives as a string;
     money stays decimal (exact), counts become integers. `actions` / `action_values` are
     unnested in stg_meta_ads__ad_actions.
+
+    No window over the history here: the loader keeps one row per ad and day (latest extraction
+    wins), and a pure projection lets `int_meta_ads__ad_daily`'s incremental filter on
+    `loaded_at` reach the raw table's scan, so a nightly build parses only the new rows' JSON.
 -#}
 with
 
@@ -33,7 +37,6 @@ final as (
         {{ json_decimal('frequency') }} as frequency,
         {{ raw_lineage() }}
     from source
-    {{ latest_extraction('record ->> \'ad_id\', record ->> \'date_start\'') }}
 
 )
 
