@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
 import time
 import uuid
 from collections import defaultdict
@@ -59,6 +60,11 @@ def _spec(platform: str, entity: str, key: str, **kw: Any) -> tuple[tuple[str, s
 LOAD_BATCH_RECORDS = 1_000_000
 # Rows per Great Expectations validation (the expectations are row by row).
 AUDIT_SLICE_ROWS = 200_000
+# DuckDB's memory limit while loading (`RUCHE_LOAD_MEMORY_LIMIT`; empty = DuckDB's default, 80 %
+# of RAM). The merge joins the new keys with the whole raw table: without a limit DuckDB's
+# buffer pool keeps what it read, so the load's memory grew with the history; with one, DuckDB
+# evicts it (and spills to `<warehouse>.tmp/` the rare join that does not fit).
+DEFAULT_LOAD_MEMORY_LIMIT = "1GB"
 
 _ID = "record->>'id'"
 _INSIGHT = "_parent_id || '|' || (record->>'name')"
@@ -265,7 +271,26 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET enable_progress_bar = false")  # output goes to task logs, not a terminal
+    return con
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> str:
+    """Apply `limit` (else `RUCHE_LOAD_MEMORY_LIMIT`, else 1GB) to DuckDB; return it ("": none)."""
+    if limit is None:
+        limit = os.environ.get("RUCHE_LOAD_MEMORY_LIMIT", DEFAULT_LOAD_MEMORY_LIMIT)
+    limit = limit.strip()
+    if not limit:
+        return ""
+    try:
+        con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+    except duckdb.Error as exc:
+        raise ValueError(
+            f"RUCHE_LOAD_MEMORY_LIMIT={limit!r} is not a memory size DuckDB understands "
+            f"({str(exc).splitlines()[0]}); use e.g. 1GB or 512MB, or empty for DuckDB's default"
+        ) from exc
+    return limit
 
 
 def ensure_tables(
@@ -339,8 +364,10 @@ class Loader:
         audit: bool = True,
         docs_dir: str | Path | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
+        memory_limit: str | None = None,
     ) -> None:
         self.con = con
+        self.memory_limit = set_memory_limit(con, memory_limit)
         self.landing = landing
         self.audit = audit
         self.docs_dir = docs_dir
@@ -779,13 +806,11 @@ class Loader:
               AND t.record::VARCHAR IS DISTINCT FROM n.record::VARCHAR
             """
         )
-        con.execute(
-            f"""
-            INSERT INTO {spec.table} ({cols})
-            SELECT {cols} FROM _stage AS n
-            WHERE NOT EXISTS (SELECT 1 FROM {spec.table} AS t WHERE t._key = n._key)
-            """
-        )
+        # A key still in raw (unchanged, or a newer extraction there) is not inserted. Written as
+        # a join, whose hash table DuckDB builds on the (small) staged side, not as NOT EXISTS,
+        # which hashes every key of the raw table: memory that grew with the history.
+        con.execute(f"DELETE FROM _stage AS n USING {spec.table} AS t WHERE t._key = n._key")
+        con.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM _stage")
 
     def _ledger(self, outcomes: list[FileOutcome], load_id: str, at: dt.datetime) -> None:
         """One ledger row per file, in one statement."""

@@ -66,6 +66,7 @@ def publish(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # output goes to task logs, not a terminal
     tables: dict[str, int] = {}
     try:
         con.execute(f"ATTACH {_literal(warehouse)} AS src (READ_ONLY)")

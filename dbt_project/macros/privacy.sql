@@ -1,34 +1,37 @@
 {#-
-    Commenter identities never reach the marts. `redact_names(text, identifiers)` rewrites a
-    comment text so that:
+    Commenter identities never reach the marts. fct_comments rewrites each comment text so that:
       * every @mention becomes "@[user]";
       * every word equal (case- and accent-insensitively) to an identifier becomes "[name]".
-    `identifiers` is a list of lowercase, accent-free tokens: the names, name parts, usernames,
-    username parts and ids of the people who commented on the same post (see fct_comments).
+    The identifiers of a post are lowercase, accent-free tokens (`identifier_tokens`): the names,
+    name parts, usernames, username parts and ids of the people who commented on it. The text is
+    cut into parts (`text_parts`), each part's `identifier_form` is joined with the post's
+    identifiers, and the parts are put back together in order.
     Naive by design: a commenter called "Rose" also redacts the flower on that post.
 -#}
-{% macro redact_names(text, identifiers) -%}
-    {{ return(adapter.dispatch('redact_names', 'ruche')(text, identifiers)) }}
+
+{#- a text, its @mentions replaced by "@[user]", as a list of {part_index, part}: runs of word
+    characters and runs of other characters, which concatenated in order give the text back -#}
+{% macro text_parts(text) -%}
+    {{ return(adapter.dispatch('text_parts', 'ruche')(text)) }}
 {%- endmacro %}
 
-{% macro default__redact_names(text, identifiers) -%}
-    {{ exceptions.raise_compiler_error("redact_names is implemented for DuckDB only; add a " ~ adapter.type() ~ "__redact_names macro") }}
+{% macro default__text_parts(text) -%}
+    {{ exceptions.raise_compiler_error("text_parts is implemented for DuckDB only; add a " ~ adapter.type() ~ "__text_parts macro") }}
 {%- endmacro %}
 
-{% macro duckdb__redact_names(text, identifiers) -%}
-    array_to_string(
-        list_transform(
-            regexp_extract_all(
-                regexp_replace({{ text }}, '@[\pL\pM\pN_.]+', '@[user]', 'g'),
-                '[\pL\pM\pN_]+|[^\pL\pM\pN_]+'
-            ),
-            lambda part: case
-                when list_contains(coalesce({{ identifiers }}, []), lower(strip_accents(part))) then '[name]'
-                else part
-            end
+{% macro duckdb__text_parts(text) -%}
+    list_transform(
+        regexp_extract_all(
+            regexp_replace({{ text }}, '@[\pL\pM\pN_.]+', '@[user]', 'g'),
+            '[\pL\pM\pN_]+|[^\pL\pM\pN_]+'
         ),
-        ''
+        lambda part, part_index: {'part_index': part_index, 'part': part}
     )
+{%- endmacro %}
+
+{#- the form a text part is compared with identifiers in -#}
+{% macro identifier_form(part) -%}
+    lower(strip_accents({{ part }}))
 {%- endmacro %}
 
 

@@ -497,3 +497,21 @@ def test_quarantined_rows_are_reported_by_their_line_in_their_own_file(setup):
         "WHERE entity = 'comments' ORDER BY account_id"
     ).fetchall()
     assert ledger == [(3, 0), (2, 2)]
+
+
+def test_the_load_runs_under_a_memory_limit(setup, monkeypatch):
+    zone, con = setup
+    land(zone, "comments", [comment("1_a", "x")], run_id="r1", logical_date=D1, extracted_at=T1)
+    limit = "SELECT current_setting('memory_limit')"
+    monkeypatch.delenv("RUCHE_LOAD_MEMORY_LIMIT", raising=False)
+    assert Loader(con, zone, audit=False).load().loaded == 1
+    assert con.execute(limit).fetchone()[0] == "953.6 MiB"  # the 1GB default
+
+    monkeypatch.setenv("RUCHE_LOAD_MEMORY_LIMIT", "256MB")
+    Loader(con, zone, audit=False)
+    assert con.execute(limit).fetchone()[0] == "244.1 MiB"
+
+    monkeypatch.setenv("RUCHE_LOAD_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match=r"RUCHE_LOAD_MEMORY_LIMIT='lots'.*e\.g\. 1GB"):
+        Loader(con, zone, audit=False)
+    assert con.execute(limit).fetchone()[0] == "244.1 MiB"  # unchanged

@@ -162,9 +162,10 @@ received_in_hours as (
 
 post_identifiers as (
 
-    select
+    -- the identifier tokens of the people who commented on each post (see macros/privacy.sql)
+    select distinct
         post_key,
-        list(distinct token) as identifiers
+        token
     from (
         select
             post_key,
@@ -178,6 +179,41 @@ post_identifiers as (
         where not is_brand_reply
     ) as tokens
     where token is not null
+
+),
+
+message_parts as (
+
+    select
+        comment_key,
+        post_key,
+        part.part_index,
+        part.part
+    from (
+        select
+            comment_key,
+            post_key,
+            unnest({{ text_parts('message') }}) as part
+        from scoped_comments
+        where message is not null
+    ) as parts
+
+),
+
+redacted_texts as (
+
+    -- a part equal to an identifier of the post becomes "[name]" (a hash join, whatever the
+    -- number of commenters), then the parts are put back together in order
+    select
+        message_parts.comment_key,
+        string_agg(
+            case when post_identifiers.token is not null then '[name]' else message_parts.part end,
+            '' order by message_parts.part_index
+        ) as text
+    from message_parts
+    left join post_identifiers
+        on message_parts.post_key = post_identifiers.post_key
+        and {{ identifier_form('message_parts.part') }} = post_identifiers.token
     group by 1
 
 ),
@@ -210,16 +246,19 @@ phrase_hits as (
 
     -- phrases, elisions (n'importe) and emoji: matched inside the normalised text (emoji in the raw one)
     select distinct
-        received.comment_key,
-        lexicon.term,
-        lexicon.polarity
-    from received
-    inner join lexicon
-        on not regexp_full_match(lexicon.term, '[\pL\pN]+')
-        and (
-            contains(lower(strip_accents(received.message)), lexicon.term)
-            or contains(received.message, lexicon.term)
-        )
+        normalized.comment_key,
+        phrases.term,
+        phrases.polarity
+    from (
+        select comment_key, message, lower(strip_accents(message)) as normalized_message
+        from received
+        where message is not null
+    ) as normalized
+    inner join (
+        select term, polarity from lexicon where not regexp_full_match(term, '[\pL\pN]+')
+    ) as phrases
+        on contains(normalized.normalized_message, phrases.term)
+        or contains(normalized.message, phrases.term)
 
 ),
 
@@ -253,7 +292,7 @@ final as (
         {{ utc_to_local('scoped_comments.created_at', 'scoped_comments.client_timezone') }} as created_at_local,
         {{ local_date('scoped_comments.created_at', 'scoped_comments.client_timezone') }} as created_date_local,
         scoped_comments.author_key,
-        {{ redact_names('scoped_comments.message', 'post_identifiers.identifiers') }} as text,
+        case when scoped_comments.message is not null then coalesce(redacted_texts.text, '') end as text,
         scoped_comments.message is not null as has_text,
         scoped_comments.is_top_level,
         scoped_comments.is_brand_reply,
@@ -301,8 +340,8 @@ final as (
         on scoped_comments.comment_key = business_minutes.item_key
     left join received_in_hours
         on scoped_comments.comment_key = received_in_hours.comment_key
-    left join post_identifiers
-        on scoped_comments.post_key = post_identifiers.post_key
+    left join redacted_texts
+        on scoped_comments.comment_key = redacted_texts.comment_key
     left join sentiment_scores
         on scoped_comments.comment_key = sentiment_scores.comment_key
 
