@@ -797,19 +797,24 @@ class Loader:
             )
             """
         )
-        # An identical record stays as it was (with its first run, file and load time), so
-        # re-running a date whose data did not change leaves raw, and the marts, unchanged.
-        con.execute(
-            f"""
-            DELETE FROM {spec.table} AS t USING _stage AS n
-            WHERE t._key = n._key AND t._extracted_at <= n._extracted_at
-              AND t.record::VARCHAR IS DISTINCT FROM n.record::VARCHAR
-            """
-        )
-        # A key still in raw (unchanged, or a newer extraction there) is not inserted. Written as
-        # a join, whose hash table DuckDB builds on the (small) staged side, not as NOT EXISTS,
-        # which hashes every key of the raw table: memory that grew with the history.
-        con.execute(f"DELETE FROM _stage AS n USING {spec.table} AS t WHERE t._key = n._key")
+        # Keys already in raw: a join on the key column alone (the staged side is hashed, not
+        # the raw table, whose memory would grow with the history). New keys only (a backfill)
+        # skip the comparison below, which has to read the raw records' JSON.
+        known = con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM _stage AS n JOIN {spec.table} AS t ON t._key = n._key)"
+        ).fetchone()[0]
+        if known:
+            # An identical record stays as it was (with its first run, file and load time), so
+            # re-running a date whose data did not change leaves raw, and the marts, unchanged.
+            con.execute(
+                f"""
+                DELETE FROM {spec.table} AS t USING _stage AS n
+                WHERE t._key = n._key AND t._extracted_at <= n._extracted_at
+                  AND t.record::VARCHAR IS DISTINCT FROM n.record::VARCHAR
+                """
+            )
+            # A key still in raw (unchanged, or a newer extraction there) is not inserted.
+            con.execute(f"DELETE FROM _stage AS n USING {spec.table} AS t WHERE t._key = n._key")
         con.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM _stage")
 
     def _ledger(self, outcomes: list[FileOutcome], load_id: str, at: dt.datetime) -> None:
