@@ -278,8 +278,10 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -> str:
     """Apply `limit` (else `RUCHE_LOAD_MEMORY_LIMIT`, else 1GB) to DuckDB; return it ("": none)."""
+    source = "memory_limit"
     if limit is None:
-        limit = os.environ.get("RUCHE_LOAD_MEMORY_LIMIT", DEFAULT_LOAD_MEMORY_LIMIT)
+        source = "RUCHE_LOAD_MEMORY_LIMIT"
+        limit = os.environ.get(source, DEFAULT_LOAD_MEMORY_LIMIT)
     limit = limit.strip()
     if not limit:
         return ""
@@ -287,7 +289,7 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error as exc:
         raise ValueError(
-            f"RUCHE_LOAD_MEMORY_LIMIT={limit!r} is not a memory size DuckDB understands "
+            f"{source}={limit!r} is not a memory size DuckDB understands "
             f"({str(exc).splitlines()[0]}); use e.g. 1GB or 512MB, or empty for DuckDB's default"
         ) from exc
     return limit

@@ -21,20 +21,21 @@
 -#}
 {%- set conversion_types = var('conversion_action_types') -%}
 {%- set value_column = attribution_column() -%}
+{%- set is_new = loaded_after_watermark('loaded_at') -%}
 
 with
 
 insights as (
 
     select * from {{ ref('stg_meta_ads__ad_insights') }}
-    where {{ loaded_after_watermark('loaded_at') }}
+    where {{ is_new }}
 
 ),
 
 actions as (
 
     select * from {{ ref('stg_meta_ads__ad_actions') }}
-    where {{ loaded_after_watermark('loaded_at') }}
+    where {{ is_new }}
 
 ),
 
