@@ -111,7 +111,9 @@ def test_published_posts_paged_with_next_equal_the_world(http, sandbox, world):
         assert "cursors" not in page["paging"]
         nxt = {k: v[-1] for k, v in parse_qs(urlsplit(page["paging"]["next"]).query).items()}
         assert nxt["since"] == str(int(since.timestamp())) and nxt["__paging_token"]
-        assert nxt["until"] == str(int(world.resolve(page["data"][-1]["id"])[1].created.timestamp()))
+        assert nxt["until"] == str(
+            int(world.resolve(page["data"][-1]["id"])[1].created.timestamp())
+        )
     assert "next" not in pages[-1].get("paging", {})
     assert [p["id"] for p in items] == [p["id"] for p in truth]
     for landed, expected in zip(items, truth, strict=True):
