@@ -155,6 +155,7 @@ def make_http(
     timeout: tuple[float, float] = (5.0, 60.0),
     max_requests: int | None = None,
     sleep: Any = None,
+    deadline: float | None = None,
 ) -> HttpClient:
     kwargs: dict[str, Any] = dict(connector.http_hooks())
     if sleep is not None:
@@ -167,5 +168,6 @@ def make_http(
         retry=retry,
         timeout=timeout,
         max_requests=cap,
+        deadline=deadline,
         **kwargs,
     )

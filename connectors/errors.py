@@ -5,6 +5,9 @@ A connector error is one of three kinds, because the orchestrator treats each di
 * `TransientError` — a network fault or a 5xx; the HTTP core already retried it with backoff and
   gave up only after its attempts ran out. Retrying the task later may work.
 * `RateLimitedError` — the platform throttled us for longer than we are willing to wait.
+* `DeferredError` — the platform asked for a wait longer than this run can afford (beyond its
+  deadline, or beyond the single-wait cap when there is no deadline). What was fetched is
+  landed, and `resume_at` says when the account can be extracted again.
 * `PermanentError` — retrying cannot help (expired token, missing permission, removed metric,
   unknown account). The message says what to do.
 
@@ -15,6 +18,7 @@ Messages are redacted before they are built: no token can reach an exception.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 
@@ -98,6 +102,19 @@ class TransientError(ConnectorError):
 
 class RateLimitedError(ConnectorError):
     kind = "rate_limited"
+
+
+class DeferredError(RateLimitedError):
+    """Throttled past this run's deadline: land what was fetched, resume at `resume_at`.
+
+    A `RateLimitedError`, so callers that retry throttled tasks later keep doing so."""
+
+    kind = "deferred"
+
+    @property
+    def resume_at(self) -> dt.datetime | None:
+        value = self.details.get("resume_at")
+        return dt.datetime.fromisoformat(str(value)) if value else None
 
 
 class PermanentError(ConnectorError):

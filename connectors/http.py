@@ -14,6 +14,7 @@ A platform plugs in two small functions:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import random
@@ -29,12 +30,13 @@ from connectors import __version__
 from connectors.errors import (
     ConnectorError,
     DataTooLargeError,
+    DeferredError,
     ErrorContext,
     PermanentError,
     RateLimitedError,
     TransientError,
 )
-from connectors.paginators import Paginator
+from connectors.paginators import PaginationError, Paginator
 from connectors.redact import Redactor
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class Failure:
     trace_id: str | None = None
     hint: str | None = None
     wait_seconds: float | None = None  # the platform's own suggestion, if any
+    reason: str | None = None  # a platform tag a connector can act on (`details["reason"]`)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class RetryPolicy:
     max_rate_limit_waits: int = 8  # per request, for throttling
     backoff_base: float = 1.0  # seconds; attempt n waits up to base * 2**n
     backoff_max: float = 60.0
-    max_single_wait: float = 900.0  # a Retry-After longer than this is not waited out
+    max_single_wait: float = 900.0  # without a run deadline, a longer throttle wait defers
     slow_down_at: float = 75.0  # usage percent where we start pacing requests
     pause_at: float = 95.0  # usage percent where we pause like a throttle
     pace_max: float = 30.0  # longest pacing delay before pause_at
@@ -144,8 +147,16 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
         rng: random.Random | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`deadline` (epoch seconds) is when this run must be done: a throttle wait that
+        ends before it is waited out, whatever its length; one that ends after it defers the
+        account (`DeferredError` with the resume time). Without a deadline, waits up to
+        `retry.max_single_wait` are waited and longer ones defer."""
         self.base_url = base_url.rstrip("/") + "/"
+        self.deadline = deadline
+        self._clock = clock
         self.context = context
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
@@ -223,10 +234,9 @@ class HttpClient:
             elif failure.kind == "rate_limited":
                 rate_waits += 1
                 wait = self._rate_limit_wait(failure, response, rate_waits)
-                if (
-                    rate_waits > self.retry.max_rate_limit_waits
-                    or wait > self.retry.max_single_wait
-                ):
+                if not self._may_wait(wait):
+                    raise self._deferred(wait, failure, response)
+                if rate_waits > self.retry.max_rate_limit_waits:
                     raise self._error(
                         RateLimitedError,
                         failure,
@@ -265,7 +275,16 @@ class HttpClient:
             body = self.get(url, query)
             pages += 1
             yield from items(body)
-            nxt = paginator.next_request(body, url, query)
+            try:
+                nxt = paginator.next_request(body, url, query)
+            except PaginationError as exc:
+                # Stopping here would silently keep only the pages so far.
+                raise PermanentError(
+                    self._redactor.redact(f"paging stopped after page {pages}: {exc}"),
+                    self.context,
+                    hint="the platform answered with a paging shape Ruche cannot follow; "
+                    "report this as a Ruche bug (with this message)",
+                ) from exc
             if nxt is None:
                 return
             if pages > self.max_requests:  # defensive: a platform returning the same cursor
@@ -369,7 +388,48 @@ class HttpClient:
     def _pace(self) -> None:
         if self._pending_pace:
             pending, self._pending_pace = self._pending_pace, 0.0
+            if not self._may_wait(pending):
+                usage = Failure(
+                    "rate_limited", "the platform's usage headers say its limit is reached"
+                )
+                raise self._deferred(pending, usage, None)
             self.wait(pending)
+
+    def _may_wait(self, seconds: float) -> bool:
+        """Whether a throttle wait fits: before the run's deadline, or under the cap."""
+        if self.deadline is not None:
+            return self._clock() + seconds <= self.deadline
+        return seconds <= self.retry.max_single_wait
+
+    def _deferred(
+        self, wait: float, failure: Failure, response: requests.Response | None
+    ) -> DeferredError:
+        now = self._clock()
+        resume = dt.datetime.fromtimestamp(now + wait, dt.UTC).replace(microsecond=0)
+        if self.deadline is not None:
+            end = dt.datetime.fromtimestamp(self.deadline, dt.UTC).strftime("%H:%M UTC")
+            beyond = f"past this run's deadline ({end}, RUCHE_EXTRACT_DEADLINE)"
+        else:
+            beyond = f"longer than the single-wait cap ({self.retry.max_single_wait:.0f}s)"
+        summary = (
+            f"{self._redactor.redact(failure.summary)}; deferred: the platform asks to wait "
+            f"{wait / 60:.1f} min, until {resume:%Y-%m-%d %H:%M} UTC, {beyond}"
+        )
+        log.warning("%s: %s", self.context.describe(), summary)
+        return DeferredError(
+            summary=summary,
+            context=self.context,
+            code=failure.code,
+            subcode=failure.subcode,
+            http_status=response.status_code if response is not None else None,
+            trace_id=failure.trace_id,
+            hint=(
+                "nothing fetched is lost (it is landed); extract this account again after "
+                f"{resume:%H:%M} UTC (the next nightly run does), or give the run more time "
+                "with RUCHE_EXTRACT_DEADLINE"
+            ),
+            details={"resume_at": resume.isoformat(), "wait_seconds": round(wait, 1)},
+        )
 
     def wait(self, seconds: float) -> None:
         """Sleep through the client's sleeper, so waits are counted (and faked in tests)."""
@@ -396,4 +456,5 @@ class HttpClient:
             http_status=response.status_code if response is not None else None,
             trace_id=failure.trace_id,
             hint=self._redactor.redact(hint or failure.hint) if (hint or failure.hint) else None,
+            details={"reason": failure.reason} if failure.reason else {},
         )

@@ -7,6 +7,19 @@ Token: a user or Page token with `instagram_basic`, `instagram_manage_insights`,
 Comments arrive as top-level comments with their replies inlined (`replies{…}`); the connector
 lands them flat, one record per comment or reply, each reply keeping its `parent_id`. Replies
 beyond the inlined page are read from `/{comment-id}/replies`.
+
+Media insights Instagram withholds are skipped per media and counted in the account's notes,
+never zeros and never a failed account:
+
+* `media_insights_not_ready` — `{"data": []}` (too fresh; Meta: "an empty data set instead of 0");
+* `media_insights_low_reach` — `(#10) Not enough viewers for the media to show insights`, code 10
+  with no subcode (IG Media Insights reference, "Limitations");
+* `media_insights_before_business_conversion` — code 100 / subcode 2108006 "Media posted before
+  business account conversion" (recorded in airbytehq/airbyte#1814, keboola/ex-facebook-graph-api
+  #35).
+
+A code 10 with any other message (e.g. "Application does not have permission for this action")
+and 200–299 stay permanent permission errors.
 """
 
 from __future__ import annotations
@@ -20,7 +33,8 @@ from connectors.errors import PermanentError
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
     GRAPH_BASE_URL,
-    NOT_ENOUGH_VIEWERS_SUBCODE,
+    MEDIA_BEFORE_CONVERSION,
+    MEDIA_LOW_REACH,
     classify_graph,
     cursor_paginator,
     graph_date_range,
@@ -155,8 +169,13 @@ class Instagram(Connector):
         for reply in inline.get("data") or []:
             yield with_context(reply, parent_id=media_id)
         after = dig(inline, ("paging", "cursors", "after"))
-        if not dig(inline, ("paging", "next")) or not after:
+        if not dig(inline, ("paging", "next")):
             return
+        if not after:  # more replies exist: never keep only the inlined page silently
+            raise self.permanent(
+                f"the replies of comment {comment_id} have a next page without a cursor",
+                hint="report this as a Ruche bug (Instagram changed its replies paging)",
+            )
         path = self._path(comment_id, "replies")
         rest = self.http.paginate(
             path, {"fields": fields, "after": after}, cursor_paginator(self.page_size)
@@ -170,13 +189,19 @@ class Instagram(Connector):
         if not metrics:
             return
         params = {"metric": ",".join(metrics)}
-        not_ready = low_reach = 0
+        not_ready = low_reach = before_conversion = 0
         for media_id in media_ids:
             try:
                 body = self.http.get(self._path(media_id, "insights"), params)
             except PermanentError as exc:
-                if exc.code == 10 and exc.subcode == NOT_ENOUGH_VIEWERS_SUBCODE:
-                    low_reach += 1  # Instagram withholds insights of low-reach media
+                # Insights Instagram withholds for this one media (see connectors.meta_graph):
+                # skipped and counted; every other permanent error still fails the account.
+                reason = exc.details.get("reason")
+                if reason == MEDIA_LOW_REACH:
+                    low_reach += 1
+                    continue
+                if reason == MEDIA_BEFORE_CONVERSION:
+                    before_conversion += 1
                     continue
                 raise
             items = body.get("data") or []
@@ -186,6 +211,7 @@ class Instagram(Connector):
                 yield with_context(item, parent_id=media_id)
         self.notes["media_insights_not_ready"] = not_ready
         self.notes["media_insights_low_reach"] = low_reach
+        self.notes["media_insights_before_business_conversion"] = before_conversion
 
     def _user_insights(self, window: Window) -> Iterator[dict[str, Any]]:
         # Daily account metrics are Meta "days" (Pacific time, like Page insights): the

@@ -22,7 +22,7 @@ from functools import partial
 from typing import Any
 
 from connectors.base import Connector, Stream, Window
-from connectors.errors import DataTooLargeError
+from connectors.errors import DataTooLargeError, DeferredError
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
     GRAPH_BASE_URL,
@@ -169,15 +169,19 @@ class MetaAds(Connector):
         # Buffer the synchronous answer: if Meta refuses it as too large half-way, nothing
         # of it has been yielded and the async path starts clean.
         path = self._path(self.act, "insights")
+        rows: list[dict[str, Any]] = []
         try:
-            rows = list(
-                self.http.paginate(
-                    path, self.insight_params(window), cursor_paginator(self.page_size)
-                )
+            pages = self.http.paginate(
+                path, self.insight_params(window), cursor_paginator(self.page_size)
             )
+            for row in pages:
+                rows.append(row)
         except DataTooLargeError:
             yield from self._insights_async(window)
             return
+        except DeferredError:
+            yield from rows  # throttled past the deadline: the pages fetched are still landed
+            raise
         yield from rows
 
     def _insights_async(self, window: Window) -> Iterator[dict[str, Any]]:

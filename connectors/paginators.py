@@ -10,6 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+TOKEN_PARAMS = ("access_token",)
+
+
+class PaginationError(Exception):
+    """A next page exists that the paginator cannot follow (never a silent stop)."""
 
 
 class Paginator(Protocol):
@@ -61,6 +68,56 @@ class CursorPaginator:
             return None
         self._seen.add(cursor)
         return url, {**params, self.param: cursor}
+
+
+def next_query(url: str, drop: Sequence[str] = TOKEN_PARAMS) -> dict[str, str]:
+    """The query parameters of a `next` URL a platform handed back, tokens removed: the URL
+    itself is never requested (it may carry a token; ours goes in a header)."""
+    return {
+        k: v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k not in drop
+    }
+
+
+@dataclass
+class TimePaginator:
+    """Time-based paging (Meta's Page feed edges with `since`/`until`): `paging.next` carries
+    the window's new `until` and an opaque `__paging_token`, and no cursor. The next request is
+    ours (same URL, token in a header) with the parameters of `next` laid over the current ones,
+    so a `since` that `next` leaves out is kept."""
+
+    next_path: Sequence[str] = ("paging", "next")
+    markers: Sequence[str] = ("until", "__paging_token")
+    max_repeats: int = 5
+    """An empty page may hand back the `next` it was asked with (privacy filtering empties
+    pages); the same `next` this many times in a row is a loop, not progress."""
+
+    def __post_init__(self) -> None:
+        self._last: tuple[str, ...] | None = None
+        self._repeats = 0
+
+    def init_request(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._last, self._repeats = None, 0
+        return params
+
+    def follows(self, body: Any) -> bool:
+        nxt = dig(body, self.next_path)
+        return bool(nxt) and any(m in next_query(str(nxt)) for m in self.markers)
+
+    def next_request(self, body, url, params):
+        nxt = dig(body, self.next_path)
+        if not nxt:
+            return None
+        query = next_query(str(nxt))
+        key = tuple(str(query.get(m)) for m in self.markers)
+        if not any(m in query for m in self.markers):
+            raise PaginationError(f"paging.next has no {' or '.join(self.markers)}")
+        self._repeats = self._repeats + 1 if key == self._last else 0
+        self._last = key
+        if self._repeats >= self.max_repeats:
+            raise PaginationError(
+                f"paging.next repeated the same page {self._repeats + 1} times ({', '.join(key)})"
+            )
+        return url, {**{k: v for k, v in params.items() if k not in ("after", "before")}, **query}
 
 
 @dataclass

@@ -4,6 +4,13 @@
 the one that failed (its temporary file never becomes visible), and returns an `AccountResult`
 holding the error, so the caller decides (the CLI reports, an Airflow task re-raises with
 `raise_for_error`). Only programming errors propagate.
+
+Throttling past the run's deadline is not a failure of the data already fetched: when the
+platform asks for a wait that does not fit (`DeferredError`), the entity being extracted lands
+what it fetched so far, marked `partial` with the resume time in its manifest's `extra`, and
+the account's result is "deferred" with `resume_at`. The deadline is `RUCHE_EXTRACT_DEADLINE`:
+minutes after the extraction starts (default `DEFAULT_DEADLINE_MINUTES`), an ISO-8601 time with
+an offset, or `off` (then a wait longer than `RetryPolicy.max_single_wait` defers).
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.base import AccountRef, Connector, Window, make_http, resolve_base_url
-from connectors.errors import ConnectorError, PermanentError
+from connectors.errors import ConnectorError, DeferredError, PermanentError
 from connectors.facebook import FacebookPages
 from connectors.http import RetryPolicy
 from connectors.instagram import Instagram
@@ -34,6 +41,35 @@ CONNECTORS: dict[str, type[Connector]] = {
 }
 
 ProgressFn = Callable[[str, str, int], None]  # (account label, entity, records so far)
+
+DEADLINE_ENV = "RUCHE_EXTRACT_DEADLINE"
+DEFAULT_DEADLINE_MINUTES = 120.0
+"""A nightly run starting at 02:00 has its marts built by 06:00: two hours of extraction leave
+room to load and transform, and cover Meta's usual regain times (minutes to an hour)."""
+
+
+def extract_deadline(started: float, env: Mapping[str, str] | None = None) -> float | None:
+    """The run's deadline in epoch seconds, from `RUCHE_EXTRACT_DEADLINE` (see module doc)."""
+    env = os.environ if env is None else env
+    raw = (env.get(DEADLINE_ENV) or "").strip()
+    if not raw:
+        return started + DEFAULT_DEADLINE_MINUTES * 60
+    if raw.lower() in ("off", "none"):
+        return None
+    try:
+        return started + float(raw) * 60
+    except ValueError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError(
+            f"{DEADLINE_ENV}={raw!r}: expected minutes after the start (e.g. 120), an ISO time "
+            "with an offset (e.g. 2026-11-20T05:30:00+00:00) or 'off'"
+        )
+    return moment.timestamp()
 
 
 @dataclass
@@ -57,6 +93,13 @@ class AccountResult:
         return self.error is None
 
     @property
+    def resume_at(self) -> str | None:
+        """When a deferred account can be extracted again (ISO-8601 UTC), else None."""
+        if isinstance(self.error, DeferredError):
+            return self.error.details.get("resume_at")  # type: ignore[return-value]
+        return None
+
+    @property
     def records(self) -> int:
         return sum(m.record_count for m in self.manifests)
 
@@ -78,6 +121,7 @@ class AccountResult:
             "window": [self.window.start.isoformat(), self.window.end.isoformat()],
             "status": "success" if self.ok else self.error.kind,
             "error": str(self.error) if self.error else None,
+            "resume_at": self.resume_at,
             "records": {m.entity: m.record_count for m in self.manifests},
             "files": [m.data_file for m in self.manifests],
             "requests": self.requests,
@@ -121,8 +165,11 @@ def extract_account(
     on_progress: ProgressFn | None = None,
     logical_date: dt.date | None = None,
     connector_options: Mapping[str, Any] | None = None,
+    deadline: float | None = None,
 ) -> AccountResult:
-    """Extract every entity of one account for `window` into `landing`."""
+    """Extract every entity of one account for `window` into `landing`.
+
+    `deadline` (epoch seconds) overrides `RUCHE_EXTRACT_DEADLINE`."""
     connector_cls = CONNECTORS[platform]
     ref = AccountRef(
         client_id=client.id,
@@ -144,6 +191,12 @@ def extract_account(
             hint=f"set the {token_source(account)} to this account's token",
         )
         return result
+    if deadline is None:
+        try:
+            deadline = extract_deadline(time.time())
+        except ValueError as exc:
+            result.error = PermanentError(str(exc), ref.error_context(), hint="fix the setting")
+            return result
     http = make_http(
         connector_cls,
         ref,
@@ -152,6 +205,7 @@ def extract_account(
         retry=retry,
         timeout=timeout,
         sleep=sleep,
+        deadline=deadline,
     )
     connector = connector_cls(http, ref)
     for key, value in (connector_options or {}).items():
@@ -173,10 +227,18 @@ def extract_account(
                     api_version=connector_cls.api_version,
                 )
                 with batch:
-                    for record in stream.records:
-                        batch.write(record)
-                        if on_progress and batch.count % 200 == 0:
-                            on_progress(result.label, stream.entity, batch.count)
+                    try:
+                        for record in stream.records:
+                            batch.write(record)
+                            if on_progress and batch.count % 200 == 0:
+                                on_progress(result.label, stream.entity, batch.count)
+                    except DeferredError as exc:
+                        # Never lose fetched pages: land them, marked partial.
+                        extra = {"partial": True, "resume_at": exc.details.get("resume_at")}
+                        result.manifests.append(
+                            batch.commit(request_count=http.stats.requests - before, extra=extra)
+                        )
+                        raise
                     result.manifests.append(
                         batch.commit(request_count=http.stats.requests - before)
                     )

@@ -32,6 +32,7 @@ class GraphError(Exception):
         transient: bool = False,
         show_transient: bool = False,
         headers: dict[str, str] | None = None,
+        error_data: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -44,9 +45,12 @@ class GraphError(Exception):
         self.transient = transient
         self.show_transient = show_transient
         self.headers = headers or {}
+        self.error_data = error_data
 
     def body(self, instagram: bool = False) -> dict[str, Any]:
         error: dict[str, Any] = {"message": self.message, "type": self.type, "code": self.code}
+        if self.error_data is not None:
+            error["error_data"] = self.error_data
         if self.subcode is not None:
             error["error_subcode"] = self.subcode
         if instagram or self.show_transient:
@@ -97,4 +101,25 @@ def bad_version(version: str, latest: str) -> GraphError:
         2635,
         f"(#2635) You are calling a deprecated or unknown version of the Graph API ({version}). "
         f"Please update to the latest version: {latest}.",
+    )
+
+
+def not_enough_viewers() -> GraphError:
+    """IG media insights of a low-reach media: code 10 and this message, **no subcode** (IG Media
+    Insights reference, "Limitations"; the answer Airbyte's source-instagram tests replay)."""
+    return GraphError(10, "(#10) Not enough viewers for the media to show insights")
+
+
+def media_before_conversion() -> GraphError:
+    """IG media insights of a media published before the account's latest conversion to a
+    business account, as recorded in airbytehq/airbyte#1814 and keboola/ex-facebook-graph-api#35
+    (HTTP 400, `is_transient: false`)."""
+    return GraphError(
+        100,
+        "Invalid parameter",
+        subcode=2108006,
+        error_data={"blame_field_specs": [[""]]},
+        user_title="Media posted before business account conversion",
+        user_msg="The media was posted before the most recent time that the user's account was "
+        "converted to a business account from a personal account.",
     )

@@ -38,6 +38,7 @@ THROTTLE_MESSAGES: dict[int, str] = {
 }
 
 THROTTLE_KINDS = tuple(f"throttle_{code}" for code in THROTTLE_MESSAGES)
+META_ANSWER_KINDS = ("not_transient", "token_unauthorized")  # see meta_answer_error
 ERROR_KINDS = (
     "http_429",
     *THROTTLE_KINDS,
@@ -49,6 +50,7 @@ ERROR_KINDS = (
     "permission",
     "permission_200",
     "removed_metric",
+    *META_ANSWER_KINDS,
 )
 REQUEST_KINDS = (*ERROR_KINDS, "usage_high", "slow", "drop", "truncated")
 LIST_KINDS = ("short_page",)
@@ -248,7 +250,40 @@ def fault_error(rule: FaultRule, now: dt.datetime) -> GraphError | RawResponse:
         )
     if kind == "removed_metric":
         return invalid_metric()
+    if kind in META_ANSWER_KINDS:
+        return meta_answer_error(rule)
     raise ValueError(f"{kind} is not an error fault")
+
+
+def meta_answer_error(rule: FaultRule) -> GraphError:
+    """Answers recorded from the real API that Ruche once misread.
+
+    * `not_transient`: HTTP 500, code 1 / subcode 2853001 with `is_transient: false` — Meta's
+      verdict that retrying will not help (the Graph error envelope's `is_transient`).
+    * `token_unauthorized`: code 190 with **no subcode** and a message about the app no longer
+      being authorised by the user (recorded "Error validating access token: User … has not
+      authorized application …"); Meta's error-handling guide: 190 without a subcode means the
+      token is expired, revoked or otherwise invalid.
+    """
+    if rule.kind == "not_transient":
+        return GraphError(
+            int(rule.option("code", 1)),
+            str(rule.option("message", "An unknown error occurred")),
+            status=int(rule.option("status", 500)),
+            subcode=int(rule.option("subcode", 2853001)),
+            transient=False,
+            show_transient=True,
+        )
+    return GraphError(
+        190,
+        str(
+            rule.option(
+                "message",
+                "Error validating access token: User 1053947411 has not authorized "
+                "application 157111564357680.",
+            )
+        ),
+    )
 
 
 def async_failure(rule: FaultRule) -> dict[str, Any]:

@@ -26,7 +26,9 @@ from .errors import (
     GraphError,
     bad_parameter,
     invalid_metric,
+    media_before_conversion,
     no_object,
+    not_enough_viewers,
     unknown_field,
     unknown_path,
 )
@@ -224,6 +226,18 @@ def _decode_cursor(cursor: str) -> int:
     if offset < 0:
         raise bad_parameter(f"Invalid cursor: {cursor}")
     return offset
+
+
+def _encode_paging_token(post_id: str) -> str:
+    return "enc_" + base64.urlsafe_b64encode(post_id.encode()).decode().rstrip("=")
+
+
+def _decode_paging_token(token: str) -> str:
+    try:
+        raw = token.removeprefix("enc_")
+        return base64.urlsafe_b64decode((raw + "=" * (-len(raw) % 4)).encode()).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise bad_parameter(f"Invalid paging token: {token}") from None
 
 
 def _list_param(value: str | None) -> list[str]:
@@ -790,11 +804,79 @@ class GraphApi:
 
     def edge_published_posts(self, req: ApiRequest, acct: Account) -> dict:
         since, until = self._since_until(req.params)
-        posts = self.world.visible_posts("facebook", acct.id, since, until)
         specs = parse_fields(req.params.get("fields"), POST_DEFAULTS)
+        if since is not None or until is not None or req.params.get("__paging_token"):
+            return self._time_paginate(req, acct, since, until, specs)
+        posts = self.world.visible_posts("facebook", acct.id, since, until)
         return self.paginate(
             req, posts, lambda p: self.render_fb_post(req, p, specs), lambda p: p.id
         )
+
+    def _time_paginate(
+        self,
+        req: ApiRequest,
+        acct: Account,
+        since: dt.datetime | None,
+        until: dt.datetime | None,
+        specs: Sequence[FieldSpec],
+    ) -> dict[str, Any]:
+        """Graph's time-based paging of the Page feed edges (`/posts`, `/published_posts`) when
+        `since`/`until` are given, as recorded from the real API: `paging.next` keeps the
+        request's parameters, sets `until` to the last post's `created_time` (unix) and adds an
+        opaque `__paging_token`; there is **no `cursors`** object. `until` of a continuation is
+        inclusive, the token says which posts of that second were already served."""
+        params = dict(req.params)
+        token = params.get("__paging_token")
+        if token:
+            if until is not None:
+                until += dt.timedelta(seconds=1)  # the continuation's `until` is inclusive
+            last_id = _decode_paging_token(token)
+        posts = self.world.visible_posts("facebook", acct.id, since, until)
+        start = 0
+        if token:
+            ids = [p.id for p in posts]
+            if last_id not in ids:
+                raise bad_parameter(f"Invalid paging token: {token}")
+            start = ids.index(last_id) + 1
+        limit = _limit(params)
+        count = limit
+        rule = req.take_fault(LIST_KINDS)
+        if rule is not None:
+            req.faults.append(rule.kind)
+            count = 0 if rule.fired % 3 == 0 else max(1, limit // 3)
+        end = min(len(posts), start + count)
+        page = posts[start:end]
+        body: dict[str, Any] = {"data": [self.render_fb_post(req, p, specs) for p in page]}
+        base = {k: v for k, v in params.items() if k not in ("access_token", "__previous")}
+        base["limit"] = str(limit)
+        path = "/".join(req.segments)
+        paging: dict[str, str] = {}
+        if page:
+            first = page[0]
+            paging["previous"] = req.url(
+                path,
+                {
+                    **{k: v for k, v in base.items() if k != "until"},
+                    "since": str(int(first.created.timestamp())),
+                    "__paging_token": _encode_paging_token(first.id),
+                    "__previous": "1",
+                },
+            )
+        if end < len(posts) and end == 0:  # an empty first page: the same request again
+            paging["next"] = req.url(path, base)
+        elif end < len(posts):
+            last = posts[end - 1]  # the last post served (on an empty later page: the token's)
+            paging["next"] = req.url(
+                path,
+                {
+                    **base,
+                    "until": str(int(last.created.timestamp())),
+                    "__paging_token": _encode_paging_token(last.id),
+                },
+            )
+        if paging:
+            body["paging"] = paging
+        return body
 
     def edge_post_comments(self, req: ApiRequest, post: Post) -> dict:
         world = self.world
@@ -894,13 +976,9 @@ class GraphApi:
         if state == "not_ready":
             return {"data": []}
         if state == "low_reach":
-            raise GraphError(
-                10,
-                "(#10) Not enough viewers for the media to show insights",
-                subcode=2108006,
-                user_title="Media insights unavailable",
-                user_msg="This media has not reached enough accounts to show insights.",
-            )
+            raise not_enough_viewers()
+        if state == "before_conversion":
+            raise media_before_conversion()
         values = self.world.lifetime(post, self.world.now)
         data = []
         for metric in metrics:

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import math
 import os
 import signal
 import socket
@@ -67,9 +68,26 @@ class UsageMeter:
                 out[bucket] = min(100, len(calls) * 100 // self.budget)
         return out
 
+    def hit_with_reset(self, bucket: str) -> tuple[float, int]:
+        """(percent used, 2 decimals; whole seconds until the window holds no call again):
+        the two numbers of `X-Ad-Account-Usage`."""
+        now = time.monotonic()
+        with self._lock:
+            calls = self._calls.setdefault(bucket, collections.deque())
+            calls.append(now)
+            while calls and calls[0] < now - self.window:
+                calls.popleft()
+            pct = min(100.0, round(len(calls) * 100 / self.budget, 2))
+            reset = math.ceil(calls[0] + self.window - now) if calls else 0
+        return pct, reset
+
     def reset(self) -> None:
         with self._lock:
             self._calls.clear()
+
+
+AD_ACCOUNT_WINDOW_SECONDS = 300.0
+"""The sandbox's ad-account usage window: `reset_time_duration` counts down from it."""
 
 
 def _usage_headers(
@@ -79,6 +97,7 @@ def _usage_headers(
     app_pct: int,
     buc_pct: int,
     regain: int = 0,
+    ad_account: tuple[float, int] | None = None,
 ) -> dict[str, str]:
     def triple(pct: int) -> dict[str, int]:
         return {"call_count": pct, "total_cputime": max(0, pct - 1), "total_time": pct}
@@ -91,6 +110,19 @@ def _usage_headers(
         if family == "ads":
             entry["ads_api_access_tier"] = "standard_access"
         headers["X-Business-Use-Case-Usage"] = json.dumps({buc_id: [entry]}, separators=(",", ":"))
+        if family == "ads" and ad_account is not None:
+            # Marketing API rate-limiting docs: `acc_id_util_pct` a percentage,
+            # `reset_time_duration` SECONDS until the ad account's usage is back to 0,
+            # e.g. {"acc_id_util_pct":9.67,"reset_time_duration":100,"ads_api_access_tier":…}.
+            pct, reset = ad_account
+            headers["X-Ad-Account-Usage"] = json.dumps(
+                {
+                    "acc_id_util_pct": pct,
+                    "reset_time_duration": reset,
+                    "ads_api_access_tier": "standard_access",
+                },
+                separators=(",", ":"),
+            )
         if family == "ads" and insights:
             headers["X-FB-Ads-Insights-Throttle"] = json.dumps(
                 {
@@ -198,6 +230,7 @@ class SandboxServer:
         self.api_versions = tuple(api_versions)
         self.api = GraphApi(world, polls_to_complete=polls_to_complete)
         self.usage = UsageMeter(usage_budget)
+        self.ad_account_usage = UsageMeter(usage_budget, window=AD_ACCOUNT_WINDOW_SECONDS)
         self._records: list[dict[str, Any]] = []
         self._records_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
@@ -256,6 +289,7 @@ class SandboxServer:
         with self._records_lock:
             self._records.clear()
         self.usage.reset()
+        self.ad_account_usage.reset()
 
     def _record(
         self, method: str, path: str, params: dict[str, str], status: int, fault: str | None
@@ -346,6 +380,9 @@ class SandboxServer:
         usage = self.usage.hit(*buckets)
         app_pct = usage["app"]
         buc_pct = usage.get(buc_id, 0) if buc_id else 0
+        ad_account = (
+            self.ad_account_usage.hit_with_reset(buc_id) if family == "ads" and buc_id else None
+        )
         instagram = family == "instagram"
 
         applied: list[str] = []
@@ -365,7 +402,11 @@ class SandboxServer:
                 if kind in THROTTLE_KINDS or kind == "http_429":
                     app_pct = buc_pct = 100
                     regain = int(rule.option("regain_minutes", 1))
-                headers = _usage_headers(family, buc_id, bool(insights), app_pct, buc_pct, regain)
+                    if ad_account is not None:
+                        ad_account = (100.0, max(ad_account[1], regain * 60))
+                headers = _usage_headers(
+                    family, buc_id, bool(insights), app_pct, buc_pct, regain, ad_account
+                )
                 # Recorded before the response leaves, so a client that got it sees the record.
                 self._record(method, path, params, error.status, kind)
                 if isinstance(error, RawResponse):
@@ -404,7 +445,11 @@ class SandboxServer:
             )
         if rule is not None and rule.kind == "usage_high":
             app_pct = buc_pct = int(rule.option("pct", 96))
-        headers = _usage_headers(family, buc_id, bool(insights), app_pct, buc_pct)
+            if ad_account is not None:
+                ad_account = (float(app_pct), ad_account[1])
+        headers = _usage_headers(
+            family, buc_id, bool(insights), app_pct, buc_pct, ad_account=ad_account
+        )
         headers.update(extra_headers)
         payload = _json_bytes(body)
         if rule is not None and rule.kind == "truncated":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -92,10 +93,17 @@ class World(AdsMixin):
         seed: int = 7,
         now: dt.datetime | None = None,
         scale: Scale | None = None,
+        ig_business_since: Mapping[str, dt.datetime] | None = None,
     ) -> None:
         self.config = config
         self.seed = seed
         self.now = _aware_utc(now, "now")
+        # When an Instagram account last became a business account (IG user id -> instant).
+        # Media published before it have no insights (#100/2108006); by default every account
+        # was a business account from its first media, so the demo world has none.
+        self.ig_business_since = {
+            str(k): _aware_utc(v, "ig_business_since") for k, v in (ig_business_since or {}).items()
+        }
         self.scale = scale or Scale()
         self.history_start = self.now - dt.timedelta(days=self.scale.history_days)
         self._accounts: dict[tuple[str, str], Account] = {}
@@ -747,15 +755,20 @@ class World(AdsMixin):
         self, platform: str, post_id: str, as_of: dt.datetime | None = None
     ) -> bool:
         """Whether the insights endpoint returns values for this post: Facebook after 2 hours;
-        Instagram after 24 hours and never for low-reach media (error #10)."""
+        Instagram after 24 hours, never for low-reach media (error #10) nor for media published
+        before the account became a business account (error #100/2108006)."""
         post = self._post(platform, post_id)
         return self._insights_state(post, as_of or self.now) == "ready"
 
     def _insights_state(self, post: Post, as_of: dt.datetime) -> str:
-        """'ready', 'not_ready' (empty data) or 'low_reach' (error #10)."""
+        """'ready', 'not_ready' (empty data), 'before_conversion' (error #100/2108006) or
+        'low_reach' (error #10, no subcode)."""
         age = as_of - post.created
         if post.platform == "facebook":
             return "ready" if age >= FB_READY_AFTER else "not_ready"
+        converted = self.ig_business_since.get(post.account.id)
+        if converted is not None and post.created < converted:
+            return "before_conversion"
         if age < IG_READY_AFTER:
             return "not_ready"
         return "low_reach" if post.low_reach else "ready"
