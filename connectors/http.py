@@ -337,6 +337,14 @@ class HttpClient:
                 body = json.loads(text)
             except ValueError:
                 decode_error = True
+        if decode_error and "json" in response.headers.get("Content-Type", "").lower():
+            # A JSON body cut short hides the platform's error code whatever the status says
+            # (a 400 Meta would explain may be retryable): ask again rather than fail the account.
+            return (
+                Failure("transient", f"the response was not complete JSON (HTTP {status})"),
+                None,
+                response,
+            )
         failure = self._classify(response, body)
         if failure is not None:
             return failure, body, response

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
+import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ruche.config import ConfigError, RucheConfig, default_config_path, load_config
 
@@ -43,6 +47,51 @@ ConfigOption = Annotated[
 ]
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _error(message: str, style: str = "red") -> None:
+    """Print a message that may hold user data as plain text: a `[/b]` in a client name or the
+    `[a-z]` of a pattern is text, not rich markup; long lines are not wrapped."""
+    err_console.print(Text(str(message), style=style), soft_wrap=True)
+
+
+def _user_errors(command: F) -> F:
+    """The one place that turns errors a user can fix into one line and exit code 1: a locked
+    warehouse, a full or read-only disk, a missing key (`ruche.errors.explain`). Anything else
+    is a bug and keeps its traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from ruche.errors import explain
+
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            message = explain(exc)
+            if message is None:
+                raise
+            _error(message)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _use_demo_key() -> None:
+    """The demo's fictional commenters are hashed with the public demo key, and it says so."""
+    from ruche.keys import DEMO_KEY, KEY_ENV
+
+    os.environ[KEY_ENV] = DEMO_KEY
+    console.print(
+        f"Commenter pseudonyms use the public demo key ({KEY_ENV}={DEMO_KEY}): anyone can "
+        "reverse them, fine for these fictional clients, never for real ones.",
+        markup=False,
+        highlight=False,
+    )
+
+
 def _setup_logging(verbose: bool) -> None:
     from connectors.redact import install_log_redaction
 
@@ -57,7 +106,7 @@ def _load(path: Path | None) -> RucheConfig:
     try:
         return load_config(path or default_config_path())
     except ConfigError as exc:
-        err_console.print(f"[red]{exc}[/red]", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from None
 
 
@@ -67,7 +116,7 @@ def _parse_date(value: str | None, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        err_console.print(f"[red]not a date: {value!r} (expected YYYY-MM-DD)[/red]")
+        _error(f"not a date: {value!r} (expected YYYY-MM-DD)")
         raise typer.Exit(2) from None
 
 
@@ -77,7 +126,7 @@ def _date_range(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
     first = _parse_date(start, yesterday)
     last = _parse_date(end, max(first, yesterday) if start else yesterday)
     if first > last:
-        err_console.print(f"[red]--start {first} is after --end {last}[/red]")
+        _error(f"--start {first} is after --end {last}")
         raise typer.Exit(2)
     return first, last
 
@@ -97,9 +146,9 @@ def _build_and_publish(
 
     with console.status("dbt build…"):
         try:
-            report = build(warehouse, full_refresh=full_refresh)
+            report = build(warehouse, full_refresh=full_refresh, create_key=True)
         except TransformError as exc:
-            err_console.print(f"[red]{exc}[/red]", highlight=False)
+            _error(str(exc))
             raise typer.Exit(1) from None
     console.print(f"dbt build: {report.counts()} in {report.seconds:.1f}s")
     if publish:
@@ -110,6 +159,7 @@ def _build_and_publish(
 
 
 @config_app.command("validate")
+@_user_errors
 def config_validate(
     path: Annotated[Path | None, typer.Argument(help="File to check.")] = None,
 ) -> None:
@@ -165,22 +215,21 @@ def run_extract(
     from connectors.base import Window
     from connectors.landing import LandingZone
     from connectors.runner import CONNECTORS, extract_many
+    from ruche.errors import UserError, disk_problem
 
     unknown = [p for p in platforms or [] if p not in CONNECTORS]
     if unknown:
-        err_console.print(
-            f"[red]unknown platform(s): {', '.join(unknown)} (known: {', '.join(CONNECTORS)})[/red]"
-        )
+        _error(f"unknown platform(s): {', '.join(unknown)} (known: {', '.join(CONNECTORS)})")
         raise typer.Exit(2)
     for client_id in clients or []:
         try:
             config.client(client_id)
         except KeyError as exc:
-            err_console.print(f"[red]{exc.args[0]}[/red]")
+            _error(exc.args[0])
             raise typer.Exit(2) from None
     jobs = list(config.iter_accounts(clients, platforms))
     if not jobs:
-        err_console.print("[yellow]no account matches; nothing to extract[/yellow]")
+        _error("no account matches; nothing to extract", "yellow")
         return []
     window = Window(start, end)
     landing = LandingZone(landing_root)
@@ -202,15 +251,21 @@ def run_extract(
                 tasks[label] = progress.add_task(label, total=None, detail="")
             progress.update(tasks[label], detail=f"{entity}: {count} records")
 
-        results = extract_many(
-            jobs,
-            window=window,
-            landing=landing,
-            run_id=run_id,
-            workers=workers,
-            base_url=base_url,
-            on_progress=on_progress,
-        )
+        try:
+            results = extract_many(
+                jobs,
+                window=window,
+                landing=landing,
+                run_id=run_id,
+                workers=workers,
+                base_url=base_url,
+                on_progress=on_progress,
+            )
+        except OSError as exc:  # the landing writer's errors rarely carry the file name
+            message = disk_problem(exc, exc.filename or landing_root)
+            if message is None:
+                raise
+            raise UserError(message) from None
         for result in results:
             progress.update(overall, advance=1)
             if result.label in tasks:
@@ -243,10 +298,11 @@ def _print_results(results, seconds: float) -> None:
     )
     for r in results:
         if r.error:
-            err_console.print(f"[red]✗ {r.error}[/red]", highlight=False)
+            _error(f"✗ {r.error}")
 
 
 @app.command()
+@_user_errors
 def extract(
     config: ConfigOption = None,
     client: Annotated[list[str] | None, typer.Option(help="Client id (repeatable).")] = None,
@@ -299,6 +355,7 @@ def run_load(
     """Write the config tables, then load every pending landed batch; returns the LoadReport."""
     from connectors.landing import LandingZone
     from ruche.configdb import write_config
+    from ruche.errors import wait_for_warehouse
     from ruche.load import Loader, connect
 
     progress = Progress(
@@ -310,6 +367,7 @@ def run_load(
         console=console,
         disable=quiet,
     )
+    wait_for_warehouse(warehouse)  # another writer: wait RUCHE_LOCK_TIMEOUT, then say who
     con = connect(warehouse)
     try:
         write_config(con, config)
@@ -342,10 +400,11 @@ def _print_load(report, warehouse: Path) -> None:
         f"{report.audit_seconds:.1f}s auditing (Great Expectations starts in ~10 s) → {warehouse}"
     )
     for problem in report.problems:
-        err_console.print(f"[yellow]! {problem}[/yellow]", highlight=False)
+        _error(f"! {problem}", "yellow")
 
 
 @app.command()
+@_user_errors
 def load(
     config: ConfigOption = None,
     landing: Annotated[
@@ -373,6 +432,7 @@ def load(
 
 
 @app.command()
+@_user_errors
 def transform(
     warehouse: Annotated[
         Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
@@ -390,6 +450,7 @@ def transform(
 
 
 @app.command()
+@_user_errors
 def run(
     config: ConfigOption = None,
     start: Annotated[str | None, typer.Option(help="First day (default: yesterday).")] = None,
@@ -435,6 +496,7 @@ def run(
 
 
 @app.command()
+@_user_errors
 def demo(
     days: Annotated[int, typer.Option(help="Days of data to extract.")] = 30,
     out: Annotated[Path, typer.Option(help="Where the demo writes everything.")] = Path(
@@ -448,6 +510,7 @@ def demo(
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
+    _use_demo_key()
     timing = demo_mod.StepTiming()
     began = time.monotonic()
     console.print(
@@ -461,7 +524,7 @@ def demo(
             try:
                 demo_mod.run_dags(env, log_path, dt.datetime.now(dt.UTC), days, timing=timing)
             except RuntimeError as exc:
-                err_console.print(f"[red]{exc}[/red]", highlight=False)
+                _error(str(exc))
                 raise typer.Exit(1) from None
     with console.status("dbt docs generate…"):
         step = time.monotonic()
@@ -521,6 +584,7 @@ def airflow_ui(
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
+    _use_demo_key()
     console.print("preparing Airflow…")
     with demo_mod.sandboxed_airflow(out, config, port=port, log_name="airflow.log") as (
         paths,

@@ -334,8 +334,25 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str:
     return path or "(top level)"
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader, except that a date YAML cannot build (`2026-02-30`) stays text, so
+    the schema reports it with its path instead of YAML raising a bare ValueError."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def _message(error: dict[str, Any]) -> str:
     msg = str(error["msg"])
+    if error["type"].startswith("date_"):
+        return f"not a date: {error.get('input')!r} ({msg.lower()}); expected YYYY-MM-DD"
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
     if error["type"] == "extra_forbidden":
@@ -394,7 +411,7 @@ def load_config(path: str | os.PathLike[str]) -> RucheConfig:
     if not path.exists():
         raise ConfigError(str(path), ["file not found; copy config/clients.demo.yml to start"])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"

@@ -16,6 +16,7 @@ Raw tables keep the whole API item (`record JSON`), so a new API field never bre
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -726,7 +727,9 @@ class Loader:
             self._ledger(good + bad, report.load_id, loaded_at)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            # A COMMIT that failed (disk full) has already ended the transaction: keep its error.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
         for outcome in good + bad:
             self._report_problems(outcome, failures, flagged, report)

@@ -68,7 +68,7 @@ def agency_schedule(config_path: Path | None = None) -> tuple[str, str]:
     try:
         path = config_path or default_config_path()
         agency = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("agency") or {}
-    except (OSError, yaml.YAMLError):  # a broken file is reported by the tasks, loudly
+    except (OSError, ValueError, yaml.YAMLError):  # a broken file: the tasks say why, loudly
         agency = {}
     return cron or agency.get("nightly_schedule", "0 2 * * *"), tz or agency.get("timezone", "UTC")
 

@@ -16,6 +16,11 @@ named `marts` inside a database named `marts` would make that name ambiguous in 
 
 The published file also holds `publish_info` (when, from which run) and `data_freshness` (per
 client, platform and account: the last loaded extraction).
+
+A publish killed midway leaves its temporary file (and DuckDB's `.wal` beside it), as big as the
+marts. The temporary name carries the host and process id of its writer
+(`.marts.duckdb.<host>.<pid>.<random>.tmp`), so the next publish removes the ones whose writer is
+gone, and leaves a concurrent publish's live file alone.
 """
 
 from __future__ import annotations
@@ -23,16 +28,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import socket
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from ruche.errors import UserError
+
 log = logging.getLogger(__name__)
 
 PUBLISH_STORAGE_VERSION = "v1.0.0"
 MARTS_SCHEMA = "marts"
+STALE_AFTER_SECONDS = 24 * 3600
+"""A temporary file this old is stale even if its writer's pid is alive again (pid reuse) or on
+another host sharing the folder: a publish takes minutes."""
 
 
 @dataclass
@@ -46,6 +58,60 @@ class PublishReport:
 
 def default_published() -> Path:
     return Path(os.environ.get("RUCHE_PUBLISHED", "warehouse/published/marts.duckdb"))
+
+
+def _host() -> str:
+    return "".join(c if c.isalnum() or c == "-" else "-" for c in socket.gethostname())[:40]
+
+
+def _temp_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{_host()}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(target: str | Path) -> list[Path]:
+    """Remove the temporary files (and `.wal`) of earlier publishes of `target` that were killed
+    midway; returns what was removed. A file is stale when its writer (host, pid in its name) no
+    longer runs on this host, or when it is older than a day; names without a pid (older Ruche)
+    count by age only. The current process's own files are never touched."""
+    target = Path(target)
+    removed: list[Path] = []
+    host, me, now = _host(), os.getpid(), time.time()
+    prefix = f".{target.name}."
+    for path in target.parent.glob(f".{target.name}.*.tmp*"):
+        name = path.name
+        if not (name.endswith(".tmp") or name.endswith(".tmp.wal")):
+            continue
+        parts = name[len(prefix) :].removesuffix(".wal").removesuffix(".tmp").split(".")
+        try:
+            age = now - path.stat().st_mtime
+        except FileNotFoundError:  # its publish just finished or cleaned up
+            continue
+        stale = age > STALE_AFTER_SECONDS
+        if len(parts) == 3 and parts[1].isdigit() and parts[0] == host:
+            pid = int(parts[1])
+            stale = stale or (pid != me and not _pid_alive(pid))
+        if len(parts) == 3 and parts[1].isdigit() and int(parts[1]) == me and parts[0] == host:
+            stale = False
+        if stale:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.warning(
+            "removed %d temporary file(s) left by interrupted publishes: %s",
+            len(removed),
+            ", ".join(p.name for p in removed),
+        )
+    return removed
 
 
 def _quote(name: str) -> str:
@@ -64,7 +130,8 @@ def publish(
     warehouse = Path(warehouse)
     target = Path(published) if published else default_published()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    remove_stale_temporaries(target)
+    tmp = _temp_name(target)
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")  # output goes to task logs, not a terminal
     tables: dict[str, int] = {}
@@ -76,7 +143,7 @@ def publish(
             [schema],
         ).fetchall()
         if not relations:
-            raise RuntimeError(
+            raise UserError(
                 f"{warehouse}: schema '{schema}' has no tables; run the dbt build before "
                 "publishing (nothing was published, the previous file is untouched)"
             )
@@ -122,6 +189,7 @@ def publish(
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
         raise
     con.close()
     os.replace(tmp, target)  # atomic on POSIX: readers see the old file or the new one

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruche.errors import warehouse_locked
+
 log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt_project"
@@ -84,9 +86,18 @@ def dbt(
     project_dir: Path = PROJECT_DIR,
     extra_args: Sequence[str] = (),
     quiet: bool = True,
+    create_key: bool = False,
 ) -> TransformReport:
-    """Run one dbt command (e.g. ["build"]) in-process and collect per-node results."""
+    """Run one dbt command (e.g. ["build"]) in-process and collect per-node results.
+
+    The pseudonym key is `ruche.keys.author_hash_key(create=create_key)`: the command line
+    creates the key file on first use, Airflow tasks refuse to run without a key.
+    """
     from dbt.cli.main import dbtRunner
+
+    from ruche.keys import KEY_ENV, author_hash_key
+
+    key = author_hash_key(create=create_key)
 
     args = [
         *command,
@@ -100,6 +111,7 @@ def dbt(
     started = time.monotonic()
     with _env(
         RUCHE_WAREHOUSE=str(Path(warehouse).resolve()),
+        **{KEY_ENV: key},
         DBT_SEND_ANONYMOUS_USAGE_STATS="False",
         DO_NOT_TRACK="1",
     ):
@@ -131,12 +143,23 @@ def build(
     full_refresh: bool = False,
     select: str | None = None,
     raise_on_failure: bool = True,
+    create_key: bool = False,
 ) -> TransformReport:
-    """`dbt build` over the warehouse; raises `TransformError` naming the failed nodes."""
+    """`dbt build` over the warehouse; raises `TransformError` naming the failed nodes, or
+    `WarehouseLocked` when another process holds the warehouse (waiting `RUCHE_LOCK_TIMEOUT`)."""
+    from ruche.errors import wait_for_warehouse
+
     extra = ["--full-refresh"] if full_refresh else []
     if select:
         extra += ["--select", select]
-    report = dbt(["build"], warehouse=warehouse, extra_args=extra)
+    wait_for_warehouse(warehouse)
+    report = dbt(["build"], warehouse=warehouse, extra_args=extra, create_key=create_key)
     if raise_on_failure and not report.success:
+        # A writer that took the file after the check fails every node with the same lock
+        # error: one line naming the holder says more than a page of failed models.
+        for node in report.failures:
+            locked = warehouse_locked(Exception(node.message or ""))
+            if locked is not None:
+                raise locked
         raise TransformError(report)
     return report

@@ -13,6 +13,8 @@ import pytest
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# dbt builds need a commenter-pseudonym key (there is no default); tests use their own.
+os.environ.setdefault("RUCHE_AUTHOR_HASH_KEY", "ruche-test-key-not-secret-0123456789")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "config" / "clients.demo.yml"

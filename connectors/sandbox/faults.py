@@ -11,6 +11,7 @@ transient faults lands exactly the records of a clean run.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import threading
 from dataclasses import dataclass, field
@@ -63,7 +64,11 @@ _RULE_KEYS = ("kind", "path", "times", "skip")
 @dataclass
 class FaultRule:
     """One fault: fires on requests whose path matches `path` (regex search; None = all),
-    after letting `skip` matching requests pass, `times` times (None = forever)."""
+    after letting `skip` matching requests pass, `times` times (None = forever).
+
+    Option `rate` (0–1) makes it fire on that random share of the matching requests only,
+    drawn from a generator seeded with the option `seed` (default 0), so a soak is repeatable.
+    """
 
     kind: str
     path: str | None = None
@@ -78,6 +83,15 @@ class FaultRule:
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; known: {', '.join(KINDS)}")
         self._regex = re.compile(self.path) if self.path else None
+        rate = self.options.get("rate")
+        if rate is not None and not 0 <= float(rate) <= 1:
+            raise ValueError(f"rate must be between 0 and 1, got {rate!r}")
+        self._rng = random.Random(f"{self.kind}|{self.options.get('seed', 0)}")
+
+    def draw(self) -> bool:
+        """Whether this matching request is one of the `rate` share (always without `rate`)."""
+        rate = self.options.get("rate")
+        return rate is None or self._rng.random() < float(rate)
 
     @property
     def exhausted(self) -> bool:
@@ -159,6 +173,8 @@ class FaultPlan:
                     continue
                 if rule.skipped < rule.skip:
                     rule.skipped += 1
+                    continue
+                if not rule.draw():
                     continue
                 rule.fired += 1
                 return rule

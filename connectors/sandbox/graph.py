@@ -421,6 +421,10 @@ class GraphApi:
         if not items and start == 0:
             return body
         last_key = key(items[end - 1]) if end > 0 and end <= len(items) and page else ""
+        if rule is not None and not page:
+            # Meta's cursors are opaque and an empty filtered page still moves them on; a
+            # cursor repeated byte for byte is how a looping server looks, so never send one.
+            last_key = f"empty-{rule.id}-{rule.fired}"
         first_key = key(page[0]) if page else last_key
         paging: dict[str, Any] = {
             "cursors": {

@@ -41,12 +41,13 @@
 
 {#-
     The commenter's pseudonym: sha256(key | platform | author id). The key comes from
-    RUCHE_AUTHOR_HASH_KEY; the default is a DEMO key, public in this repository, so hashes made
-    with it can be reversed by anyone holding a list of ids. Set a secret key in production.
-    Changing the key changes every author_key: run a full refresh afterwards.
+    RUCHE_AUTHOR_HASH_KEY, which `ruche transform` and the Airflow tasks set (ruche/keys.py);
+    there is no default, so a build without a key fails instead of making pseudonyms anyone
+    could reverse with a public key. Changing the key changes every author_key: run a full
+    refresh afterwards.
 -#}
 {% macro author_key(platform, author_id) -%}
-    {%- set key = env_var('RUCHE_AUTHOR_HASH_KEY', 'ruche-demo-key-change-me') -%}
+    {%- set key = env_var('RUCHE_AUTHOR_HASH_KEY') -%}
     case
         when {{ author_id }} is null then null
         else {{ sha256(dbt.concat(["'" ~ (key | replace("'", "''")) ~ "'", "'|'", platform, "'|'", author_id])) }}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from ruche.publish import publish
+from ruche.errors import UserError
+from ruche.publish import publish, remove_stale_temporaries
 
 
 def _warehouse(path, value):
@@ -44,7 +45,7 @@ def test_publishing_without_marts_fails_and_keeps_the_previous_file(tmp_path):
     publish(wh, pub)
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
-    with pytest.raises(RuntimeError, match="run the dbt build before publishing"):
+    with pytest.raises(UserError, match="run the dbt build before publishing"):
         publish(empty, pub)
     con = duckdb.connect(str(pub), read_only=True)
     assert con.execute("SELECT count(*) FROM marts.fct_x").fetchone() == (1000,)
@@ -58,3 +59,61 @@ def test_published_file_uses_the_v1_storage_format(tmp_path):
     header = pub.read_bytes()[:20]
     assert header[8:12] == b"DUCK"
     assert int.from_bytes(header[12:20], "little") == 64  # DuckDB storage v1.0.0
+
+
+_PUBLISH_SCRIPT = "import sys; from ruche.publish import publish; publish(sys.argv[1], sys.argv[2])"
+
+
+def _big_warehouse(path, rows=6_000_000):
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(
+        "CREATE OR REPLACE TABLE marts.fct_big AS SELECT range AS id, md5(range::VARCHAR) AS v "
+        f"FROM range({rows})"
+    )
+    con.close()
+
+
+def _start_publish(wh, pub):
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-c", _PUBLISH_SCRIPT, str(wh), str(pub)])
+
+
+def _wait_for_temp(folder, pid, timeout=60.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        temps = [p for p in folder.glob(".marts.duckdb.*.tmp") if f".{pid}." in p.name]
+        if temps and temps[0].stat().st_size > 0:
+            return temps[0]
+        time.sleep(0.02)
+    raise AssertionError(f"publish {pid} never wrote its temporary file")
+
+
+def test_a_killed_publish_leaves_nothing_behind_after_the_next_one(tmp_path):
+    import signal
+
+    wh, pub = tmp_path / "wh.duckdb", tmp_path / "published" / "marts.duckdb"
+    _big_warehouse(wh)
+    pub.parent.mkdir()
+    killed = _start_publish(wh, pub)
+    _wait_for_temp(pub.parent, killed.pid)
+    killed.send_signal(signal.SIGKILL)  # as the OOM killer or a worker restart would
+    killed.wait()
+    left = sorted(p.name for p in pub.parent.iterdir())
+    assert left and all(".tmp" in name for name in left), left  # the leak being fixed
+    # The next publish removes them first thing; while it writes, another publish starts.
+    live = _start_publish(wh, pub)
+    live_temp = _wait_for_temp(pub.parent, live.pid)
+    assert not [name for name in left if (pub.parent / name).exists()]
+    removed = remove_stale_temporaries(pub)  # what a concurrent publish does first
+    assert live_temp not in removed and (live_temp.exists() or live.poll() is not None)
+    assert live.wait(timeout=120) == 0  # its rename would fail had its file been removed
+    publish(wh, pub, run_id="next")
+    assert sorted(p.name for p in pub.parent.iterdir()) == ["marts.duckdb"]
+    con = duckdb.connect(str(pub), read_only=True)
+    assert con.execute("SELECT count(*) FROM fct_big").fetchone() == (6_000_000,)
+    con.close()
