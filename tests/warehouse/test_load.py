@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 
 import pytest
 
 from connectors.landing import LandingZone
 from ruche.load import Loader, connect
+
+from ..conftest import DEMO_CONFIG
 
 D1 = dt.date(2026, 11, 18)
 D2 = dt.date(2026, 11, 19)
@@ -248,7 +251,8 @@ def test_a_corrupt_file_is_quarantined_whole_and_others_load(setup):
     }
     reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
     assert "checksum does not match" in reasons["104000000000002"]
-    assert "unparseable" in reasons["104000000000003"]
+    # a whole gzip stream whose only line is cut: that line is quarantined, by its number
+    assert reasons["104000000000003"].startswith("line is not valid JSON (")
     assert con.execute("SELECT record->>'id' FROM raw_facebook.comments").fetchall() == [("1_a",)]
     assert any(
         "client cafe_lumiere, facebook comments, account 104000000000002" in p
@@ -418,17 +422,22 @@ def test_an_unparseable_file_among_good_ones_is_found_file_by_file(setup):
     rewrite(zone, miscounted, gzip.compress(b'{"id": "4_a"}\n'), record_count=3)
     report = Loader(con, zone, audit=False).load()
     status = dict(con.execute("SELECT account_id, status FROM ops.load_ledger").fetchall())
-    assert status == {a: "loaded", b: "quarantined", c: "loaded", d: "quarantined"}
-    reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
-    assert reasons[b].startswith("unparseable file: ")
-    assert reasons[d] == "record count 1 differs from the manifest's 3"
+    assert status == {a: "loaded", b: "partial", c: "loaded", d: "quarantined"}
+    reasons = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT account_id, row_number, reason FROM ops.quarantine"
+        ).fetchall()
+    }
+    assert reasons[b][0] == 2 and reasons[b][1].startswith("line is not valid JSON (")
+    assert reasons[d] == (None, "record count 1 differs from the manifest's 3")
     loaded = con.execute("SELECT record->>'id' FROM raw_facebook.comments ORDER BY 1").fetchall()
-    assert loaded == [("1_a",), ("3_a",), ("3_b",)]
+    assert loaded == [("1_a",), ("2_a",), ("3_a",), ("3_b",)]
     for landed, loaded_n, quarantined in con.execute(
         "SELECT records_in_manifest, records_loaded, records_quarantined FROM ops.load_ledger"
     ).fetchall():
         assert landed == loaded_n + quarantined
-    assert report.loaded == 3 and report.quarantined == 2 + 3
+    assert report.loaded == 4 and report.quarantined == 1 + 3
 
 
 def test_every_file_unparseable_loads_nothing_and_quarantines_each(setup):
@@ -440,7 +449,8 @@ def test_every_file_unparseable_loads_nothing_and_quarantines_each(setup):
     rewrite(zone, second, b"not even gzip")
     report = Loader(con, zone, audit=False).load()
     assert [f.status for f in report.files] == ["quarantined", "quarantined"]
-    assert all(f.error.startswith("unparseable file: ") for f in report.files)
+    assert report.files[0].error is None and report.files[0].bad_lines == [1]
+    assert report.files[1].error.startswith("unparseable file: ")
     assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (0,)
 
 
@@ -515,3 +525,235 @@ def test_the_load_runs_under_a_memory_limit(setup, monkeypatch):
     with pytest.raises(ValueError, match=r"RUCHE_LOAD_MEMORY_LIMIT='lots'.*e\.g\. 1GB"):
         Loader(con, zone, audit=False)
     assert con.execute(limit).fetchone()[0] == "244.1 MiB"  # unchanged
+
+
+# ---------------------------------------------------------------- real landings from the sandbox
+# The tests below load what the real Facebook connector lands from the sandbox over HTTP.
+
+FB_WINDOW_END = dt.date(2026, 11, 19)
+
+
+def extract_facebook(zone, sandbox, config, run_id="r1"):
+    """cafe_lumiere's Facebook Page, 17-19 Nov, landed by the real connector."""
+    from connectors.base import Window
+    from connectors.http import RetryPolicy
+    from connectors.runner import extract_account
+
+    client = config.clients[0]
+    [account] = client.accounts.by_platform()["facebook"]
+    result = extract_account(
+        client=client,
+        platform="facebook",
+        account=account,
+        window=Window(FB_WINDOW_END - dt.timedelta(days=2), FB_WINDOW_END),
+        landing=zone,
+        run_id=run_id,
+        token="EAAGsandboxTOKEN-load",
+        base_url=sandbox.url,
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.01),
+        timeout=(2.0, 5.0),
+        sleep=lambda _seconds: None,
+    )
+    assert result.ok, result.error
+    return {m.entity: m for m in result.manifests}
+
+
+def lines_of(zone, manifest):
+    with open(zone.path(manifest.data_file), "rb") as handle:
+        return gzip.decompress(handle.read()).splitlines()
+
+
+def current_ledger(con):
+    """The current ledger row of every file (the rows no later load superseded)."""
+    return con.execute(
+        "SELECT data_file, status, records_in_manifest, records_loaded, records_quarantined "
+        "FROM ops.load_ledger WHERE superseded_by IS NULL ORDER BY data_file"
+    ).fetchall()
+
+
+def assert_ledger_balances(con, zone):
+    """landed = loaded + quarantined for every file, one current row per landed file, and the
+    raw table holds each loaded record once."""
+    rows = current_ledger(con)
+    assert [r[0] for r in rows] == sorted(m.data_file for m in zone.list_batches())
+    for _file, _status, landed, loaded, quarantined in rows:
+        assert landed == loaded + quarantined
+    [(dupes,)] = con.execute(
+        "SELECT count(*) - count(DISTINCT _key) FROM raw_facebook.comments"
+    ).fetchall()
+    assert dupes == 0
+
+
+def test_a_file_restored_after_its_quarantine_is_loaded(setup, sandbox, demo_config):
+    zone, con = setup
+    landed = extract_facebook(zone, sandbox, demo_config)
+    comments = landed["comments"]
+    path = zone.path(comments.data_file)
+    with open(path, "rb") as handle:
+        original = handle.read()
+    with open(path, "r+b") as handle:  # damaged in the landing zone (disk, sync, hand edit)
+        handle.seek(40)
+        handle.write(b"\x00\x00\x00")
+
+    first = Loader(con, zone, audit=False).load()
+    assert {f.manifest.entity: f.status for f in first.files}["comments"] == "quarantined"
+    again = Loader(con, zone, audit=False).load()  # nothing changed: not read again
+    assert again.files == [] and again.skipped_quarantined == 1
+
+    with open(path, "wb") as handle:  # the intact file restored from a backup
+        handle.write(original)
+    restored = Loader(con, zone, audit=False).load()
+    [outcome] = restored.files
+    assert outcome.manifest.entity == "comments" and outcome.status == "loaded"
+    assert outcome.retried and restored.retried == 1
+    assert outcome.loaded == comments.record_count
+    assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (
+        comments.record_count,
+    )
+    # the earlier quarantine is history now: superseded by the load that read the file again
+    [(live, superseded)] = con.execute(
+        "SELECT count(*) FILTER (WHERE superseded_by IS NULL), "
+        "count(*) FILTER (WHERE superseded_by = ?) FROM ops.quarantine",
+        [restored.load_id],
+    ).fetchall()
+    assert (live, superseded) == (0, 1)
+    assert_ledger_balances(con, zone)
+    assert Loader(con, zone, audit=False).load().files == []  # and loaded once
+
+
+def test_a_manifest_seen_before_its_data_file_loads_when_the_file_arrives(
+    setup, sandbox, demo_config
+):
+    zone, con = setup
+    landed = extract_facebook(zone, sandbox, demo_config)
+    comments = landed["comments"]
+    path = zone.path(comments.data_file)
+    aside = path + ".elsewhere"
+    import os
+
+    os.rename(path, aside)  # a sync that copied the manifest first
+    first = Loader(con, zone, audit=False).load()
+    missing = next(f for f in first.files if f.manifest.entity == "comments")
+    assert missing.status == "quarantined" and "data file missing" in missing.error
+    assert any("its manifest arrived first" in p for p in first.problems)
+    assert Loader(con, zone, audit=False).load().files == []  # still missing: nothing new
+
+    os.rename(aside, path)
+    arrived = Loader(con, zone, audit=False).load()
+    assert [(f.manifest.entity, f.status, f.retried) for f in arrived.files] == [
+        ("comments", "loaded", True)
+    ]
+    assert_ledger_balances(con, zone)
+
+
+def test_retry_quarantined_reads_again_a_file_an_earlier_load_could_not(
+    tmp_path, sandbox, demo_config, monkeypatch
+):
+    """`ruche load --retry-quarantined`: a file quarantined whole and unchanged since (here by
+    a loader that could not read a file with one bad line, as Ruche before line-level
+    quarantine) is read again on request, and only then."""
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+
+    zone = LandingZone(str(tmp_path / "landing"))
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    lines = lines_of(zone, comments)
+    lines[2] = lines[2][: len(lines[2]) // 2]  # one line cut in half
+    rewrite(zone, comments, gzip.compress(b"\n".join(lines) + b"\n"))
+    warehouse = tmp_path / "wh.duckdb"
+    monkeypatch.setattr(Loader, "_salvage", lambda self, outcome: False)  # the old loader
+    con = connect(warehouse)
+    Loader(con, zone, audit=False).load()
+    con.close()
+    monkeypatch.undo()
+    monkeypatch.setenv("RUCHE_DOCS_DIR", str(tmp_path / "docs"))
+
+    args = ["load", "--config", str(DEMO_CONFIG), "--landing", zone.root, "--no-audit"]
+    args += ["--warehouse", str(warehouse)]
+    plain = CliRunner().invoke(app, args)
+    said = " ".join(plain.output.split())  # rich wraps long lines
+    assert plain.exit_code == 0, plain.output
+    assert "0 file(s)" in said and "1 file(s) quarantined whole by an earlier load" in said
+    assert "run: ruche load --retry-quarantined" in said
+
+    retried = CliRunner().invoke(app, [*args, "--retry-quarantined"])
+    said = " ".join(retried.output.split())
+    assert "1 file(s), 1 quarantined earlier and read again" in said, retried.output
+    assert (
+        f"1 of {comments.record_count} rows quarantined — line_is_json (1 line not a JSON object: line 3"
+        in said
+    )
+    assert retried.exit_code == 1  # a line is still quarantined, by its number
+    con = connect(warehouse)
+    try:
+        assert con.execute(
+            "SELECT row_number FROM ops.quarantine WHERE superseded_by IS NULL"
+        ).fetchall() == [(3,)]
+        assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (
+            comments.record_count - 1,
+        )
+        assert_ledger_balances(con, zone)
+    finally:
+        con.close()
+
+
+def test_invalid_json_lines_are_quarantined_by_line_and_the_rest_loads(setup, sandbox, demo_config):
+    zone, con = setup
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    lines = lines_of(zone, comments)
+    lines[4] = lines[4][:-7]  # cut short
+    lines[99] = b'{"id": "1040_x", "message": "caf\xe9"}'  # not UTF-8
+    rewrite(zone, comments, gzip.compress(b"\n".join(lines) + b"\n"))
+
+    report = Loader(con, zone, audit=True).load()
+    outcome = next(f for f in report.files if f.manifest.entity == "comments")
+    assert (outcome.status, outcome.bad_lines) == ("partial", [5, 100])
+    assert outcome.loaded == comments.record_count - 2
+    quarantined = con.execute(
+        "SELECT row_number, expectation, reason, sample_values FROM ops.quarantine "
+        "ORDER BY row_number"
+    ).fetchall()
+    assert [q[:2] for q in quarantined] == [(5, "line_is_json"), (100, "line_is_json")]
+    assert quarantined[0][2].startswith("line is not valid JSON (")
+    assert quarantined[1][2].startswith("line is not UTF-8 text (")
+    assert quarantined[0][3] == lines[4].decode()[:199] + "…"  # the line, to find it again
+    ids = {json.loads(line)["id"] for i, line in enumerate(lines) if i not in (4, 99)}
+    loaded = {
+        r[0] for r in con.execute("SELECT record->>'id' FROM raw_facebook.comments").fetchall()
+    }
+    assert loaded == ids
+    problem = next(p for p in report.problems if "line_is_json" in p)
+    assert "(2 lines not JSON objects: line 5, 100; the other lines loaded)" in problem
+    assert_ledger_balances(con, zone)
+
+
+def test_children_of_a_quarantined_post_say_what_was_held_back_and_why(setup, sandbox, demo_config):
+    zone, con = setup
+    landed = extract_facebook(zone, sandbox, demo_config)
+    posts = landed["posts"]
+    lines = [json.loads(line) for line in lines_of(zone, posts)]
+    bad_post = lines[0]["id"]
+    lines[0]["created_time"] = "yesterday-ish"  # a non-key field the audit rejects
+    raw = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in lines))
+    rewrite(zone, posts, raw)
+
+    report = Loader(con, zone, audit=True).load()
+    held = con.execute(
+        "SELECT entity, count(*), any_value(reason) FROM ops.quarantine "
+        "WHERE entity <> 'posts' GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert {entity for entity, _n, _reason in held} == {"comments", "post_insights"}
+    for _entity, _n, reason in held:
+        assert reason.startswith("held back with its post, quarantined for: created_time missing")
+        assert "loads with the post once it passes" in reason
+    # exactly the children of that post, and no other row
+    for entity, n, _reason in held:
+        expected = sum(
+            json.loads(line)["_ruche"]["parent_id"] == bad_post
+            for line in lines_of(zone, landed[entity])
+        )
+        assert n == expected > 0
+    for entity in ("comments", "post_insights"):
+        problem = next(p for p in report.problems if f"facebook {entity}," in p)
+        assert "held back with their quarantined parent" in problem and bad_post in problem
