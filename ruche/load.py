@@ -450,17 +450,19 @@ class Loader:
         The ledger keys on content: a batch is done when its file (by name and the manifest's
         checksum) was loaded. A batch quarantined whole (unreadable, checksum or count not
         matching the manifest, or unparseable) is read again when its file is not the one the
-        loader saw (restored, re-landed, or arrived after its manifest), or always with
+        loader saw (restored, re-landed, or arrived after its manifest) or its manifest's record
+        count changed (corrected by hand), or always with
         `retry_quarantined` (e.g. after a loader upgrade that reads what it could not).
         """
         platforms = set(platforms or [])
         dates = set(logical_dates or [])
         # The current (not superseded) ledger row of each file and manifest checksum.
         current = {
-            (row[0], row[1]): (row[2], row[3])
+            (row[0], row[1]): (row[2], row[3], row[4])
             for row in self.con.execute(
                 """
-                SELECT data_file, sha256, error IS NOT NULL, file_sha256 FROM ops.load_ledger
+                SELECT data_file, sha256, error IS NOT NULL, file_sha256, records_in_manifest
+                FROM ops.load_ledger
                 WHERE superseded_by IS NULL
                 QUALIFY row_number() OVER (
                     PARTITION BY data_file, sha256 ORDER BY finished_at DESC
@@ -476,9 +478,11 @@ class Loader:
                 continue
             seen = current.get((manifest.data_file, manifest.sha256))
             if seen is not None:
-                whole, seen_sha256 = seen
+                whole, seen_sha256, seen_count = seen
                 if not whole or not (
-                    retry_quarantined or self._changed_since(manifest, seen_sha256)
+                    retry_quarantined
+                    or manifest.record_count != seen_count  # a corrected manifest
+                    or self._changed_since(manifest, seen_sha256)
                 ):
                     skipped += 1
                     skipped_quarantined += whole

@@ -757,3 +757,75 @@ def test_children_of_a_quarantined_post_say_what_was_held_back_and_why(setup, sa
     for entity in ("comments", "post_insights"):
         problem = next(p for p in report.problems if f"facebook {entity}," in p)
         assert "held back with their quarantined parent" in problem and bad_post in problem
+
+
+def test_a_corrected_manifest_is_read_again(setup, sandbox, demo_config):
+    zone, con = setup
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    with open(zone.path(comments.data_file), "rb") as handle:
+        raw = handle.read()
+    rewrite(zone, comments, raw, record_count=comments.record_count + 1)  # a wrong manifest
+    first = Loader(con, zone, audit=False).load()
+    assert next(f for f in first.files if f.manifest.entity == "comments").error == (
+        f"record count {comments.record_count} differs from the manifest's "
+        f"{comments.record_count + 1}"
+    )
+    rewrite(zone, comments, raw)  # the manifest corrected by hand
+    fixed = Loader(con, zone, audit=False).load()
+    assert [(f.manifest.entity, f.status, f.retried) for f in fixed.files] == [
+        ("comments", "loaded", True)
+    ]
+    assert_ledger_balances(con, zone)
+
+
+def test_facebook_comments_without_author_are_kept_counted_and_reach_the_marts(
+    tmp_path, sandbox, demo_config
+):
+    """A token without the Page's MODERATE task: Meta leaves `from` out of users' comments.
+    They load (author unknown), are counted in the ledger and the load summary, and reach
+    fct_comments with no author and not as brand replies."""
+    from ruche.configdb import write_config
+
+    from .test_dbt import assert_success, dbt, query
+
+    sandbox.faults.add("comment_author_hidden", times=None)
+    zone = LandingZone(str(tmp_path / "landing"))
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    records = [json.loads(line) for line in lines_of(zone, comments)]
+    page = comments.account_id
+    anonymous = sum("from" not in r for r in records)
+    brand = sum(r.get("from", {}).get("id") == page for r in records)
+    assert anonymous > 0 and brand > 0 and anonymous + brand == len(records)
+
+    warehouse = tmp_path / "wh.duckdb"
+    con = connect(warehouse)
+    try:
+        write_config(con, demo_config)
+        report = Loader(con, zone, audit=True).load()
+        assert report.ok and report.authors_unknown == anonymous
+        assert con.execute(
+            "SELECT records_loaded, authors_unknown FROM ops.load_ledger WHERE entity = 'comments'"
+        ).fetchall() == [(len(records), anonymous)]
+        assert con.execute("SELECT count(*) FROM ops.quarantine").fetchone() == (0,)
+    finally:
+        con.close()
+    said = next(p for p in report.problems if "author unknown" in p)
+    assert f"{anonymous} of {len(records)} comments loaded with their author unknown" in said
+    assert "MODERATE task" in said
+    assert not any("loaded as null: from" in p for p in report.problems)
+
+    result, _seconds = dbt(warehouse, "build", work_dir=tmp_path / "dbt")
+    assert_success(result)
+    [row] = query(
+        warehouse,
+        "SELECT count(*) AS comments, count(*) FILTER (WHERE author_key IS NULL) AS unknown, "
+        "count(*) FILTER (WHERE author_key IS NULL AND is_brand_reply) AS unknown_brand, "
+        "count(*) FILTER (WHERE is_brand_reply) AS brand "
+        "FROM marts.fct_comments WHERE platform = 'facebook'",
+    )
+    assert row == {
+        "comments": len(records),
+        "unknown": anonymous,
+        "unknown_brand": 0,
+        "brand": brand,
+    }
