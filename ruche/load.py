@@ -69,6 +69,9 @@ AUDIT_SLICE_ROWS = 200_000
 # buffer pool keeps what it read, so the load's memory grew with the history; with one, DuckDB
 # evicts it (and spills to `<warehouse>.tmp/` the rare join that does not fit).
 DEFAULT_LOAD_MEMORY_LIMIT = "1GB"
+# Days of audit results the Great Expectations Data Docs keep (`RUCHE_DATA_DOCS_KEEP_DAYS`;
+# empty: all). Each load adds a page and a result per entity; older ones are deleted.
+DEFAULT_DATA_DOCS_KEEP_DAYS = 30
 
 _ID = "record->>'id'"
 _INSIGHT = "_parent_id || '|' || (record->>'name')"
@@ -342,6 +345,20 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -
     return limit
 
 
+def data_docs_keep_days() -> int | None:
+    """`RUCHE_DATA_DOCS_KEEP_DAYS` (default 30); None (keep everything) when set empty."""
+    name = "RUCHE_DATA_DOCS_KEEP_DAYS"
+    raw = os.environ.get(name, str(DEFAULT_DATA_DOCS_KEEP_DAYS)).strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"{name}={raw!r} is not a number of days; use e.g. 30 (the default), or empty to "
+            "keep the Data Docs of every load"
+        )
+    return int(raw)
+
+
 def ensure_tables(
     con: duckdb.DuckDBPyConnection, specs: Iterable[EntitySpec] | None = None
 ) -> None:
@@ -421,6 +438,7 @@ class Loader:
         self.landing = landing
         self.audit = audit
         self.docs_dir = docs_dir
+        self.docs_keep_days = data_docs_keep_days() if docs_dir is not None else None
         self.on_progress = on_progress
         self._auditor: Any = None
         self._salvage_dir: tempfile.TemporaryDirectory | None = None
@@ -433,7 +451,7 @@ class Loader:
         if self._auditor is None and self.audit:
             from expectations.runner import Auditor
 
-            self._auditor = Auditor(docs_dir=self.docs_dir)
+            self._auditor = Auditor(docs_dir=self.docs_dir, keep_days=self.docs_keep_days)
         return self._auditor
 
     # ------------------------------------------------------------------ selection

@@ -829,3 +829,85 @@ def test_facebook_comments_without_author_are_kept_counted_and_reach_the_marts(
         "unknown_brand": 0,
         "brand": brand,
     }
+
+
+def _age_data_docs(gx_dir, days):
+    """Make every load already in the Data Docs `days` older (its run-time folders renamed)."""
+    import re
+
+    for folder in sorted(gx_dir.rglob("*"), reverse=True):
+        if folder.is_dir() and re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z", folder.name):
+            when = dt.datetime.strptime(folder.name, "%Y%m%dT%H%M%S.%fZ")
+            folder.rename(folder.with_name(f"{when - dt.timedelta(days=days):%Y%m%dT%H%M%S.%fZ}"))
+
+
+def _loads(gx_dir):
+    """The loads (GX run names, one per entity per load) with a page in the Data Docs."""
+    return {page.parent.parent.name for page in (gx_dir / "validations").rglob("*.html")}
+
+
+def test_load_and_run_keep_one_data_docs_folder_pruned_to_the_retention(
+    tmp_path, sandbox, demo_config, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+
+    zone = LandingZone(str(tmp_path / "landing"))
+    warehouse = tmp_path / "warehouse" / "ruche.duckdb"
+    monkeypatch.delenv("RUCHE_DOCS_DIR", raising=False)
+    monkeypatch.delenv("RUCHE_DATA_DOCS_KEEP_DAYS", raising=False)
+    monkeypatch.setenv("RUCHE_BASE_URL", sandbox.url)
+    monkeypatch.setenv("RUCHE_TOKEN_CAFE_LUMIERE_FACEBOOK", "EAAGsandboxTOKEN-docs")
+    monkeypatch.setenv("RUCHE_PUBLISHED", str(tmp_path / "published" / "marts.duckdb"))
+    common = ["--config", str(DEMO_CONFIG), "--landing", zone.root, "--warehouse", str(warehouse)]
+    gx_dir = warehouse.parent / "docs" / "gx"  # where the Airflow DAGs write them too
+
+    def load() -> set[str]:
+        result = CliRunner().invoke(app, ["load", *common])
+        assert result.exit_code == 0, result.output
+        return _loads(gx_dir)
+
+    extract_facebook(zone, sandbox, demo_config, run_id="night1")
+    first = load()
+    assert first and (gx_dir / "index.html").is_file()
+
+    # `ruche run` writes to the same folder (one day of the Page, through dbt and publish)
+    only = ["--client", "cafe_lumiere", "--platform", "facebook"]
+    ran = CliRunner().invoke(
+        app, ["run", *common, *only, "--start", "2026-11-19", "--end", "2026-11-19"]
+    )
+    assert ran.exit_code == 0, ran.output
+    second = _loads(gx_dir)
+    assert first < second
+    assert sorted(p.name for p in (warehouse.parent).iterdir() if p.is_dir()) == ["docs"]
+
+    # 40 days later, the default retention (30 days) drops those loads' results and pages
+    _age_data_docs(gx_dir, 40)
+    extract_facebook(zone, sandbox, demo_config, run_id="night3")
+    third = load()
+    assert third and not third & second
+    results = {p.parent.parent.name for p in (gx_dir / "results").rglob("*.json")}
+    assert results == third
+    index = (gx_dir / "index.html").read_text()
+    assert all(name in index for name in third)  # the index lists what is kept...
+    assert not any(name in index for name in second)  # ...and nothing that was pruned
+
+    # a longer retention, RUCHE_DATA_DOCS_KEEP_DAYS=60, keeps 40-day-old loads
+    monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", "60")
+    _age_data_docs(gx_dir, 40)
+    extract_facebook(zone, sandbox, demo_config, run_id="night4")
+    fourth = load()
+    assert third < fourth
+
+
+def test_the_data_docs_retention_setting_is_checked(setup, monkeypatch):
+    zone, con = setup
+    monkeypatch.delenv("RUCHE_DATA_DOCS_KEEP_DAYS", raising=False)
+    assert Loader(con, zone, docs_dir=zone.root + "/docs").docs_keep_days == 30
+    monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", "")
+    assert Loader(con, zone, docs_dir=zone.root + "/docs").docs_keep_days is None  # keep all
+    for wrong in ("a month", "0", "-3"):
+        monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", wrong)
+        with pytest.raises(ValueError, match=r"RUCHE_DATA_DOCS_KEEP_DAYS=.* e\.g\. 30"):
+            Loader(con, zone, docs_dir=zone.root + "/docs")
