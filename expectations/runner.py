@@ -23,6 +23,7 @@ import logging
 import math
 import os
 import re
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ STORED_UNEXPECTED_MAX = 100  # unexpected rows kept per expectation in stored re
 DOCS_SITE = "local_site"
 RESULTS_SUBDIR = "results"  # under docs_dir: the JSON validation results the site is built from
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=+-]+")
+PAGES_SUBDIR = "validations"  # under docs_dir: one rendered page per validation result
+# The run-time folder GX names each result and page by (RunIdentifier.run_time).
+_RUN_TIME_DIR = re.compile(r"^\d{8}T\d{6}\.\d{6}Z$")
 
 
 class AuditError(RuntimeError):
@@ -245,7 +249,8 @@ class Auditor:
     GX is slow to import (6-10 s of CPU here) and to set up, so build one Auditor per process
     and reuse it for every batch. With `docs_dir`, validation results are kept as JSON under
     `docs_dir/results/` and `build_data_docs()` renders them as a static site at
-    `docs_dir/index.html`; `keep_days` bounds how much history the site keeps.
+    `docs_dir/index.html`; `keep_days` bounds how much history the site keeps (None: all;
+    the loader passes `RUCHE_DATA_DOCS_KEEP_DAYS`).
     """
 
     def __init__(
@@ -502,17 +507,28 @@ class Auditor:
         return index if index.exists() else None
 
     def _prune(self) -> int:
-        """Drop stored results older than `keep_days` (their pages go with the next index)."""
-        if not self.keep_days:
+        """Delete the results older than `keep_days` and their rendered pages (the index built
+        next lists what is left); returns how many results or pages went.
+
+        Both trees are pruned on disk, by the run-time folder GX files each result and page
+        under, and the folders left empty go too: no page outlives its result, whichever
+        Auditor (task, command, suite set) wrote it."""
+        if not self.keep_days or self.docs_dir is None:
             return 0
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=self.keep_days)
-        store = self.context.validation_results_store
         removed = 0
-        for key in store.list_keys():
-            run_time = key.run_id.run_time
-            if run_time.tzinfo is None:
-                run_time = run_time.replace(tzinfo=dt.UTC)
-            if run_time < cutoff:
-                store.remove_key(key)
-                removed += 1
+        for subdir in (RESULTS_SUBDIR, PAGES_SUBDIR):
+            root = self.docs_dir / subdir
+            if not root.is_dir():
+                continue
+            for folder in sorted(root.rglob("*"), reverse=True):  # children before parents
+                if not folder.is_dir():
+                    continue
+                if _RUN_TIME_DIR.match(folder.name):
+                    run_time = dt.datetime.strptime(folder.name, "%Y%m%dT%H%M%S.%fZ")
+                    if run_time.replace(tzinfo=dt.UTC) < cutoff:
+                        removed += sum(1 for f in folder.rglob("*") if f.is_file())
+                        shutil.rmtree(folder, ignore_errors=True)
+                elif not any(folder.iterdir()):
+                    folder.rmdir()  # a load's or suite's folder left empty
         return removed

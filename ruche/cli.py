@@ -351,6 +351,7 @@ def run_load(
     audit: bool = True,
     docs_dir: Path | None = None,
     quiet: bool = False,
+    retry_quarantined: bool = False,
 ):
     """Write the config tables, then load every pending landed batch; returns the LoadReport."""
     from connectors.landing import LandingZone
@@ -384,7 +385,7 @@ def run_load(
                 docs_dir=docs_dir,
                 on_progress=on_progress,
             )
-            report = loader.load()
+            report = loader.load(retry_quarantined=retry_quarantined)
             if audit and loader._auditor is not None and docs_dir is not None:
                 loader.auditor.build_data_docs()
     finally:
@@ -393,14 +394,30 @@ def run_load(
 
 
 def _print_load(report, warehouse: Path) -> None:
+    retried = f", {report.retried} quarantined earlier and read again" if report.retried else ""
     console.print(
-        f"load {report.load_id}: {len(report.files)} file(s), {report.landed} landed = "
+        f"load {report.load_id}: {len(report.files)} file(s){retried}, {report.landed} landed = "
         f"{report.loaded} loaded + {report.quarantined} quarantined "
         f"({report.skipped} already loaded) in {report.seconds:.1f}s, of which "
         f"{report.audit_seconds:.1f}s auditing (Great Expectations starts in ~10 s) → {warehouse}"
     )
+    if report.skipped_quarantined:
+        err_console.print(
+            f"! {report.skipped_quarantined} file(s) quarantined whole by an earlier load and "
+            "unchanged since were not read again (see ops.quarantine); once the cause is fixed "
+            "(e.g. a corrected manifest, or a Ruche upgrade), run: ruche load --retry-quarantined",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
     for problem in report.problems:
         _error(f"! {problem}", "yellow")
+
+
+def _data_docs_dir(warehouse: Path) -> Path:
+    """The one Data Docs folder of `ruche load`, `ruche run` and the Airflow DAGs:
+    `$RUCHE_DOCS_DIR/gx`, by default `docs/gx` next to the warehouse."""
+    return Path(os.environ.get("RUCHE_DOCS_DIR") or warehouse.parent / "docs") / "gx"
 
 
 @app.command()
@@ -414,6 +431,14 @@ def load(
         Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
     ] = DEFAULT_WAREHOUSE,
     audit: Annotated[bool, typer.Option(help="Audit each batch with Great Expectations.")] = True,
+    retry_quarantined: Annotated[
+        bool,
+        typer.Option(
+            help="Also read again the files quarantined whole by earlier loads (unreadable, "
+            "unparseable, or not matching their manifest) that did not change since. Files "
+            "restored or re-landed are read again without it."
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Audit and load every landed batch not loaded yet into the DuckDB warehouse."""
@@ -424,7 +449,8 @@ def load(
         landing_root=landing,
         warehouse=warehouse,
         audit=audit,
-        docs_dir=warehouse.parent / "gx_docs",
+        docs_dir=_data_docs_dir(warehouse),
+        retry_quarantined=retry_quarantined,
     )
     _print_load(report, warehouse)
     if report.quarantined:
@@ -486,7 +512,7 @@ def run(
     )
     _print_results(results, time.monotonic() - began)
     report = run_load(
-        cfg, landing_root=landing, warehouse=warehouse, docs_dir=warehouse.parent / "docs" / "gx"
+        cfg, landing_root=landing, warehouse=warehouse, docs_dir=_data_docs_dir(warehouse)
     )
     _print_load(report, warehouse)
     _build_and_publish(warehouse, published, run_id)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gzip
 import hashlib
 import json
 import logging
 import os
+import tempfile
 import time
 import uuid
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,6 +50,7 @@ class EntitySpec:
     snapshot: bool = False  # one row per record per run date (daily snapshots of counters)
     expected: tuple[str, ...] = ()  # top-level fields reported when missing
     parent_entity: str | None = None  # comments/insights: the entity `_parent_id` refers to
+    author_field: str | None = None  # comments: the field naming the author, counted when absent
 
     @property
     def table(self) -> str:
@@ -66,6 +70,9 @@ AUDIT_SLICE_ROWS = 200_000
 # buffer pool keeps what it read, so the load's memory grew with the history; with one, DuckDB
 # evicts it (and spills to `<warehouse>.tmp/` the rare join that does not fit).
 DEFAULT_LOAD_MEMORY_LIMIT = "1GB"
+# Days of audit results the Great Expectations Data Docs keep (`RUCHE_DATA_DOCS_KEEP_DAYS`;
+# empty: all). Each load adds a page and a result per entity; older ones are deleted.
+DEFAULT_DATA_DOCS_KEEP_DAYS = 30
 
 _ID = "record->>'id'"
 _INSIGHT = "_parent_id || '|' || (record->>'name')"
@@ -91,6 +98,9 @@ SPECS: dict[tuple[str, str], EntitySpec] = dict(
             _ID,
             expected=("id", "created_time", "from", "is_hidden"),
             parent_entity="posts",
+            # Meta leaves `from` out when the token may not see user information on the Page
+            # (no MODERATE task) or the user does not share it: kept, author unknown.
+            author_field="from",
         ),
         _spec(
             "facebook",
@@ -187,7 +197,10 @@ CREATE TABLE IF NOT EXISTS ops.load_ledger (
     warnings BIGINT NOT NULL DEFAULT 0,
     error VARCHAR,
     started_at TIMESTAMPTZ NOT NULL,
-    finished_at TIMESTAMPTZ NOT NULL
+    finished_at TIMESTAMPTZ NOT NULL,
+    file_sha256 VARCHAR,              -- the file's SHA-256 as read (NULL: unreadable)
+    superseded_by VARCHAR,            -- the load that read this file again (NULL: current)
+    authors_unknown BIGINT DEFAULT 0  -- comments kept without their author (`from` absent)
 );
 CREATE TABLE IF NOT EXISTS ops.quarantine (
     load_id VARCHAR NOT NULL,
@@ -201,7 +214,8 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
     reason VARCHAR NOT NULL,
     sample_values VARCHAR,
     record JSON,
-    quarantined_at TIMESTAMPTZ NOT NULL
+    quarantined_at TIMESTAMPTZ NOT NULL,
+    superseded_by VARCHAR             -- the load that read this file again (NULL: current)
 );
 CREATE TABLE IF NOT EXISTS ops.audit_warnings (
     load_id VARCHAR NOT NULL,
@@ -215,6 +229,28 @@ CREATE TABLE IF NOT EXISTS ops.audit_warnings (
     recorded_at TIMESTAMPTZ NOT NULL
 );
 """
+# Columns added since the first release, for warehouses created before them (appended, so the
+# order matches OPS_DDL's).
+OPS_MIGRATIONS = """
+ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS file_sha256 VARCHAR;
+ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
+ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS authors_unknown BIGINT DEFAULT 0;
+ALTER TABLE ops.quarantine ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
+"""
+LEDGER_COLUMNS = (
+    "load_id, data_file, sha256, platform, entity, client_id, account_id, run_id, logical_date, "
+    "extracted_at, records_in_manifest, records_read, records_loaded, records_quarantined, "
+    "status, missing_fields, warnings, error, started_at, finished_at, file_sha256, "
+    "authors_unknown"
+)
+QUARANTINE_COLUMNS = (
+    "load_id, platform, entity, client_id, account_id, data_file, row_number, expectation, "
+    "reason, sample_values, record, quarantined_at"
+)
+# A line that is not JSON is staged as this placeholder object (see `_salvage`), so the lines
+# after it keep their numbers; the loader moves it to ops.quarantine before the audit.
+BAD_LINE_KEY = "_ruche_invalid_line"
+BAD_LINE_CHECK = "line_is_json"
 
 
 @dataclass
@@ -226,6 +262,11 @@ class FileOutcome:
     warnings: int = 0
     missing_fields: list[str] = field(default_factory=list)
     error: str | None = None
+    file_sha256: str | None = None  # as read; differs from the manifest's when changed
+    stage_path: str | None = None  # a copy with its invalid lines replaced (see `_salvage`)
+    bad_lines: list[int] = field(default_factory=list)  # lines that are not JSON objects
+    authors_unknown: int = 0
+    retried: bool = False  # quarantined whole by an earlier load, read again
 
     @property
     def status(self) -> str:
@@ -241,6 +282,7 @@ class LoadReport:
     load_id: str
     files: list[FileOutcome] = field(default_factory=list)
     skipped: int = 0
+    skipped_quarantined: int = 0  # of `skipped`: quarantined whole earlier, unchanged since
     seconds: float = 0.0
     audit_seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # human lines: client, platform, file, why
@@ -256,6 +298,14 @@ class LoadReport:
     @property
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
+
+    @property
+    def retried(self) -> int:
+        return sum(f.retried for f in self.files)
+
+    @property
+    def authors_unknown(self) -> int:
+        return sum(f.authors_unknown for f in self.files)
 
     @property
     def ok(self) -> bool:
@@ -296,10 +346,25 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -
     return limit
 
 
+def data_docs_keep_days() -> int | None:
+    """`RUCHE_DATA_DOCS_KEEP_DAYS` (default 30); None (keep everything) when set empty."""
+    name = "RUCHE_DATA_DOCS_KEEP_DAYS"
+    raw = os.environ.get(name, str(DEFAULT_DATA_DOCS_KEEP_DAYS)).strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(
+            f"{name}={raw!r} is not a number of days; use e.g. 30 (the default), or empty to "
+            "keep the Data Docs of every load"
+        )
+    return int(raw)
+
+
 def ensure_tables(
     con: duckdb.DuckDBPyConnection, specs: Iterable[EntitySpec] | None = None
 ) -> None:
     con.execute(OPS_DDL)
+    con.execute(OPS_MIGRATIONS)
     for spec in specs or SPECS.values():
         con.execute(f"CREATE SCHEMA IF NOT EXISTS raw_{spec.platform}")
         con.execute(f"CREATE TABLE IF NOT EXISTS {spec.table} ({RAW_COLUMNS})")
@@ -374,8 +439,10 @@ class Loader:
         self.landing = landing
         self.audit = audit
         self.docs_dir = docs_dir
+        self.docs_keep_days = data_docs_keep_days() if docs_dir is not None else None
         self.on_progress = on_progress
         self._auditor: Any = None
+        self._salvage_dir: tempfile.TemporaryDirectory | None = None
         if not _is_local(landing):
             con.register_filesystem(landing.fs)
         ensure_tables(con)
@@ -385,7 +452,7 @@ class Loader:
         if self._auditor is None and self.audit:
             from expectations.runner import Auditor
 
-            self._auditor = Auditor(docs_dir=self.docs_dir)
+            self._auditor = Auditor(docs_dir=self.docs_dir, keep_days=self.docs_keep_days)
         return self._auditor
 
     # ------------------------------------------------------------------ selection
@@ -393,25 +460,62 @@ class Loader:
         self,
         platforms: Iterable[str] | None = None,
         logical_dates: Iterable[dt.date] | None = None,
-    ) -> tuple[list[Manifest], int]:
-        """Complete batches not yet loaded (by file and checksum); and how many were skipped."""
+        *,
+        retry_quarantined: bool = False,
+    ) -> tuple[list[Manifest], int, int]:
+        """Complete batches to load; how many were skipped; how many of those were quarantined
+        whole earlier and are unchanged since.
+
+        The ledger keys on content: a batch is done when its file (by name and the manifest's
+        checksum) was loaded. A batch quarantined whole (unreadable, checksum or count not
+        matching the manifest, or unparseable) is read again when its file is not the one the
+        loader saw (restored, re-landed, or arrived after its manifest) or its manifest's record
+        count changed (corrected by hand), or always with
+        `retry_quarantined` (e.g. after a loader upgrade that reads what it could not).
+        """
         platforms = set(platforms or [])
         dates = set(logical_dates or [])
-        done = {
-            (row[0], row[1])
-            for row in self.con.execute("SELECT data_file, sha256 FROM ops.load_ledger").fetchall()
+        # The current (not superseded) ledger row of each file and manifest checksum.
+        current = {
+            (row[0], row[1]): (row[2], row[3], row[4])
+            for row in self.con.execute(
+                """
+                SELECT data_file, sha256, error IS NOT NULL, file_sha256, records_in_manifest
+                FROM ops.load_ledger
+                WHERE superseded_by IS NULL
+                QUALIFY row_number() OVER (
+                    PARTITION BY data_file, sha256 ORDER BY finished_at DESC
+                ) = 1
+                """
+            ).fetchall()
         }
-        pending, skipped = [], 0
+        pending, skipped, skipped_quarantined = [], 0, 0
         for manifest in self.landing.list_batches():
             if platforms and manifest.platform not in platforms:
                 continue
             if dates and dt.date.fromisoformat(manifest.logical_date) not in dates:
                 continue
-            if (manifest.data_file, manifest.sha256) in done:
-                skipped += 1
-                continue
+            seen = current.get((manifest.data_file, manifest.sha256))
+            if seen is not None:
+                whole, seen_sha256, seen_count = seen
+                if not whole or not (
+                    retry_quarantined
+                    or manifest.record_count != seen_count  # a corrected manifest
+                    or self._changed_since(manifest, seen_sha256)
+                ):
+                    skipped += 1
+                    skipped_quarantined += whole
+                    continue
             pending.append(manifest)
-        return pending, skipped
+        return pending, skipped, skipped_quarantined
+
+    def _changed_since(self, manifest: Manifest, seen_sha256: str | None) -> bool:
+        """The file now matches its manifest and is not the file a whole quarantine saw."""
+        try:
+            actual = _file_sha256(self.landing, manifest)
+        except OSError:
+            return False  # still missing or unreadable: nothing new to read
+        return actual == manifest.sha256 and actual != seen_sha256
 
     # ------------------------------------------------------------------ load
     def load(
@@ -419,13 +523,18 @@ class Loader:
         manifests: list[Manifest] | None = None,
         platforms: Iterable[str] | None = None,
         logical_dates: Iterable[dt.date] | None = None,
+        *,
+        retry_quarantined: bool = False,
     ) -> LoadReport:
+        """Load `manifests` (default: the pending batches, see `pending`)."""
         started = time.monotonic()
         report = LoadReport(
             load_id=f"load_{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:6]}"
         )
         if manifests is None:
-            manifests, report.skipped = self.pending(platforms, logical_dates)
+            manifests, report.skipped, report.skipped_quarantined = self.pending(
+                platforms, logical_dates, retry_quarantined=retry_quarantined
+            )
         groups: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
         for manifest in manifests:
             groups[(manifest.platform, manifest.entity)].append(manifest)
@@ -433,6 +542,24 @@ class Loader:
         order = sorted(
             groups, key=lambda k: (k[0], bool(k in SPECS and SPECS[k].parent_entity), k[1])
         )
+        try:
+            self._load_groups(order, groups, manifests, report)
+        finally:
+            if self._salvage_dir is not None:
+                self._salvage_dir.cleanup()
+                self._salvage_dir = None
+        for temp in ("_files", "_stage", "_file_rows", "_findings", "_bad_lines"):
+            self.con.execute(f"DROP TABLE IF EXISTS {temp}")
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _load_groups(
+        self,
+        order: list[tuple[str, str]],
+        groups: dict[tuple[str, str], list[Manifest]],
+        manifests: list[Manifest],
+        report: LoadReport,
+    ) -> None:
         done = 0
         for key in order:
             spec = SPECS.get(key)
@@ -447,10 +574,6 @@ class Loader:
             done += len(groups[key])
             if self.on_progress:
                 self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
-        for temp in ("_files", "_stage", "_file_rows", "_findings"):
-            self.con.execute(f"DROP TABLE IF EXISTS {temp}")
-        report.seconds = time.monotonic() - started
-        return report
 
     def _check_files(
         self, spec: EntitySpec, manifests: list[Manifest]
@@ -463,10 +586,16 @@ class Loader:
             outcome = FileOutcome(manifest)
             try:
                 actual = _file_sha256(self.landing, manifest)
-            except (OSError, FileNotFoundError) as exc:
+            except OSError as exc:
                 outcome.error = f"file unreadable: {exc}"
+                if isinstance(exc, FileNotFoundError):
+                    outcome.error = (
+                        "data file missing (its manifest arrived first, or the file was "
+                        "removed); it is loaded by the next load that finds it"
+                    )
                 bad.append(outcome)
                 continue
+            outcome.file_sha256 = actual
             if actual != manifest.sha256:
                 outcome.error = "checksum does not match the manifest (file changed after landing)"
                 bad.append(outcome)
@@ -475,7 +604,11 @@ class Loader:
         return good, bad
 
     def _unparseable(self, outcomes: list[FileOutcome]) -> list[FileOutcome]:
-        """Files DuckDB cannot read, one by one (only after staging them all together failed)."""
+        """Files DuckDB cannot read, one by one (only after staging them all together failed).
+
+        A file whose gzip stream is whole but some lines are not JSON is salvaged (`_salvage`):
+        its other lines load, the bad ones are quarantined by line. The rest (not gzip, cut
+        short, not UTF-8 text) are quarantined whole; they are returned."""
         bad = []
         for outcome in outcomes:
             path = _local_path(self.landing, outcome.manifest)
@@ -484,9 +617,42 @@ class Loader:
                     "SELECT count(*) FROM read_ndjson_objects(?, compression='gzip')", [path]
                 ).fetchone()
             except duckdb.Error as exc:
-                outcome.error = f"unparseable file: {str(exc).splitlines()[0][:300]}"
-                bad.append(outcome)
+                if not self._salvage(outcome):
+                    outcome.error = f"unparseable file: {str(exc).splitlines()[0][:300]}"
+                    bad.append(outcome)
         return bad
+
+    def _salvage(self, outcome: FileOutcome) -> bool:
+        """Copy a file with each line that is not a JSON object replaced by a placeholder
+        (`BAD_LINE_KEY`: line number, parser message, the start of the line), and stage the
+        copy instead. Only after DuckDB failed to read the file: the nightly path is unchanged.
+        False when the file itself is broken (not gzip, truncated)."""
+        if self._salvage_dir is None:
+            self._salvage_dir = tempfile.TemporaryDirectory(prefix="ruche-salvage-")
+        target = Path(self._salvage_dir.name) / f"{uuid.uuid4().hex}.ndjson.gz"
+        bad: list[int] = []
+        try:
+            with (
+                self.landing.fs.open(self.landing.path(outcome.manifest.data_file), "rb") as raw,
+                gzip.open(raw, "rb") as lines,
+                gzip.open(target, "wb", compresslevel=1) as out,
+            ):
+                for number, line in enumerate(lines, start=1):
+                    problem = _json_object_problem(line)
+                    if problem is None:
+                        out.write(line if line.endswith(b"\n") else line + b"\n")
+                        continue
+                    bad.append(number)
+                    text = line.decode("utf-8", errors="replace").rstrip("\n")
+                    placeholder = {BAD_LINE_KEY: {"line": number, "error": problem}}
+                    placeholder[BAD_LINE_KEY]["text"] = _sample(text)
+                    out.write(json.dumps(placeholder, ensure_ascii=False).encode() + b"\n")
+        except (OSError, EOFError, zlib.error):
+            target.unlink(missing_ok=True)
+            return False
+        outcome.stage_path = str(target)
+        outcome.bad_lines = bad
+        return True
 
     def _stage_files(
         self, spec: EntitySpec, outcomes: list[FileOutcome], loaded_at: dt.datetime
@@ -497,22 +663,42 @@ class Loader:
         quarantined whole: it is not in `_stage` afterwards, and the other files are.
         """
         bad: list[FileOutcome] = []
+        con = self.con
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _bad_lines (_source_file VARCHAR, line BIGINT, "
+            "error VARCHAR, text VARCHAR)"
+        )
         try:
             self._stage(spec, outcomes, loaded_at)
         except duckdb.Error:
             # One bad file fails the query for all: find it file by file, stage the others.
             bad = self._unparseable(outcomes)
-            if not bad:
+            if not bad and not any(o.stage_path for o in outcomes):
                 raise
             outcomes = [o for o in outcomes if o.error is None]
             if not outcomes:
                 return [], bad
             self._stage(spec, outcomes, loaded_at)
-        con = self.con
+        salvaged = [o.manifest.data_file for o in outcomes if o.stage_path]
+        is_bad = "false"
+        if salvaged:
+            # The placeholders of invalid lines: to ops.quarantine (in the load's transaction),
+            # out of `_stage` once `_file_rows` has counted them as lines of their file.
+            is_bad = f"json_exists(record, '$.{BAD_LINE_KEY}')"
+            con.execute(
+                f"""
+                INSERT INTO _bad_lines
+                SELECT _source_file, (record->'$.{BAD_LINE_KEY}'->>'line')::BIGINT,
+                       record->'$.{BAD_LINE_KEY}'->>'error', record->'$.{BAD_LINE_KEY}'->>'text'
+                FROM _stage
+                WHERE list_contains(?::VARCHAR[], _source_file) AND {is_bad}
+                """,
+                [salvaged],
+            )
         # Per file: records read, the `_row` of its first line (to report lines), and how many
         # records lack each expected field (one JSON parse per record for all of them).
         missing = "".join(
-            f', count(*) FILTER (WHERE _m[{i}] IS NULL) AS "missing_{name}"'
+            f', count(*) FILTER (WHERE _m[{i}] IS NULL AND NOT _bad) AS "missing_{name}"'
             for i, name in enumerate(spec.expected, start=1)
         )
         paths = ", ".join(f"'$.\"{name}\"'" for name in spec.expected)
@@ -521,7 +707,7 @@ class Loader:
             f"""
             CREATE OR REPLACE TEMP TABLE _file_rows AS
             SELECT _source_file, count(*) AS records, min(_row) AS first_row{missing}
-            FROM (SELECT _source_file, _row{extract} FROM _stage)
+            FROM (SELECT _source_file, _row, {is_bad} AS _bad{extract} FROM _stage)
             GROUP BY _source_file
             """
         )
@@ -535,15 +721,21 @@ class Loader:
                 mismatched.append(outcome)
                 continue
             outcome.read = count
-            outcome.missing_fields = [
-                name for name, n in zip(spec.expected, lacking, strict=False) if n
-            ]
+            missing_counts = dict(zip(spec.expected, lacking, strict=False))
+            outcome.missing_fields = [name for name, n in missing_counts.items() if n]
+            if spec.author_field:
+                outcome.authors_unknown = missing_counts.get(spec.author_field, 0)
             staged.append(outcome)
         if mismatched:
+            files = [o.manifest.data_file for o in mismatched]
             con.execute(
-                "DELETE FROM _stage WHERE list_contains(?::VARCHAR[], _source_file)",
-                [[o.manifest.data_file for o in mismatched]],
+                "DELETE FROM _stage WHERE list_contains(?::VARCHAR[], _source_file)", [files]
             )
+            con.execute(
+                "DELETE FROM _bad_lines WHERE list_contains(?::VARCHAR[], _source_file)", [files]
+            )
+        if salvaged:
+            con.execute(f"DELETE FROM _stage WHERE {is_bad}")
         if staged and spec.parent_entity and self.audit:
             self._mark_parents(spec)
         return staged, bad + mismatched
@@ -558,7 +750,7 @@ class Loader:
         )
         rows = [
             (
-                _local_path(self.landing, o.manifest),
+                o.stage_path or _local_path(self.landing, o.manifest),
                 o.manifest.data_file,
                 o.manifest.client_id,
                 o.manifest.account_id,
@@ -685,14 +877,18 @@ class Loader:
                 bad = sorted(bad + unstaged, key=lambda o: position[id(o.manifest)])
         if good:
             failures, warnings = self._audit(spec, report)
+            held = self._explain_orphans(spec, failures)
+        else:
+            held = {}
         flagged = self._flag_rows(failures, warnings)
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
+            self._supersede(good + bad, report.load_id)
             for outcome in bad:
                 m = outcome.manifest
                 con.execute(
-                    "INSERT INTO ops.quarantine "
+                    f"INSERT INTO ops.quarantine ({QUARANTINE_COLUMNS}) "
                     "VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?)",
                     [
                         report.load_id,
@@ -708,6 +904,7 @@ class Loader:
                 )
                 outcome.quarantined = m.record_count
             if good:
+                self._quarantine_bad_lines(spec, report.load_id, loaded_at)
                 self._quarantine_and_warn(spec, report.load_id, loaded_at)
                 counts = dict(
                     con.execute(
@@ -732,8 +929,79 @@ class Loader:
                 con.execute("ROLLBACK")
             raise
         for outcome in good + bad:
-            self._report_problems(outcome, failures, flagged, report)
+            self._report_problems(outcome, failures, flagged, held, report)
         return good + bad
+
+    def _supersede(self, outcomes: list[FileOutcome], load_id: str) -> None:
+        """Mark the earlier ledger and quarantine rows of files read again by this load, so
+        the current rows (`superseded_by IS NULL`) say once per file: landed = loaded +
+        quarantined, and a quarantined record counts once."""
+        files = [o.manifest.data_file for o in outcomes]
+        earlier = self.con.execute(
+            "UPDATE ops.load_ledger SET superseded_by = ? "
+            "WHERE superseded_by IS NULL AND list_contains(?::VARCHAR[], data_file) "
+            "RETURNING data_file, error IS NOT NULL",
+            [load_id, files],
+        ).fetchall()
+        if not earlier:
+            return
+        self.con.execute(
+            "UPDATE ops.quarantine SET superseded_by = ? "
+            "WHERE superseded_by IS NULL AND list_contains(?::VARCHAR[], data_file)",
+            [load_id, files],
+        )
+        whole = {data_file for data_file, was_whole in earlier if was_whole}
+        for outcome in outcomes:
+            outcome.retried = outcome.manifest.data_file in whole
+
+    def _quarantine_bad_lines(self, spec: EntitySpec, load_id: str, at: dt.datetime) -> None:
+        """Lines that are not JSON objects, by line, with the parser's message."""
+        self.con.execute(
+            f"""
+            INSERT INTO ops.quarantine ({QUARANTINE_COLUMNS})
+            SELECT ?, ?, ?, f.client_id, f.account_id, b._source_file, b.line, ?,
+                   'line is ' || b.error, b.text, NULL, ?
+            FROM _bad_lines AS b JOIN _files AS f ON f.data_file = b._source_file
+            """,
+            [load_id, spec.platform, spec.entity, BAD_LINE_CHECK, at],
+        )
+
+    def _explain_orphans(self, spec: EntitySpec, failures: list[Any]) -> dict[str, str]:
+        """Children held back because their parent (post/media) was quarantined: their
+        failure names the parent and why it was held, instead of "not a post of this account".
+        Returns parent id → the parent's reasons.
+
+        The children are not loaded without their parent: every comment and insight mart joins
+        or tests against the post (fct_comments.post_key → dim_posts), so a comment on an
+        unknown post would fail the build. The re-fetch window reads them again with their post
+        each night, and they load with it once the post passes."""
+        if not spec.parent_entity:
+            return {}
+        orphans = {f.value for f in failures if getattr(f, "column", None) == "orphan_parent_id"}
+        orphans.discard(None)
+        if not orphans:
+            return {}
+        parent = SPECS[(spec.platform, spec.parent_entity)]
+        held = dict(
+            self.con.execute(
+                """
+                SELECT record->>'id', string_agg(DISTINCT reason, '; ' ORDER BY reason)
+                FROM ops.quarantine
+                WHERE platform = ? AND entity = ? AND superseded_by IS NULL
+                  AND list_contains(?::VARCHAR[], record->>'id')
+                GROUP BY ALL
+                """,
+                [parent.platform, parent.entity, sorted(orphans)],
+            ).fetchall()
+        )
+        what = {"posts": "post", "media": "media"}.get(parent.entity, parent.entity)
+        for failure in failures:
+            if getattr(failure, "column", None) == "orphan_parent_id" and failure.value in held:
+                failure.reason = (
+                    f"held back with its {what}, quarantined for: {held[failure.value]} "
+                    f"(loads with the {what} once it passes)"
+                )
+        return held
 
     def _flag_rows(self, failures: list[Any], warnings: list[Any]) -> dict[int, tuple[str, int]]:
         """Put audit findings in `_findings`; return _row → (file, line) for those rows."""
@@ -764,7 +1032,7 @@ class Loader:
         params = [load_id, spec.platform, spec.entity, at]
         con.execute(
             f"""
-            INSERT INTO ops.quarantine
+            INSERT INTO ops.quarantine ({QUARANTINE_COLUMNS})
             SELECT ?, ?, ?, s._client_id, s._account_id, s._source_file, {_LINE},
                    f.expectation, f.reason, f.sample, s.record, ?
             FROM _findings AS f JOIN _stage AS s USING (_row)
@@ -849,13 +1117,16 @@ class Loader:
                 o.error,
                 at,
                 finished,
+                o.file_sha256,
+                o.authors_unknown,
             )
             for o in outcomes
         ]
         types = ["VARCHAR"] * 10 + ["BIGINT"] * 4 + ["VARCHAR", "VARCHAR[]", "BIGINT", "VARCHAR"]
-        types += ["TIMESTAMPTZ"] * 2
+        types += ["TIMESTAMPTZ"] * 2 + ["VARCHAR", "BIGINT"]
         self.con.execute(
-            "INSERT INTO ops.load_ledger SELECT " + ", ".join(f"unnest(?::{t}[])" for t in types),
+            f"INSERT INTO ops.load_ledger ({LEDGER_COLUMNS}) SELECT "
+            + ", ".join(f"unnest(?::{t}[])" for t in types),
             [list(column) for column in zip(*rows, strict=True)],
         )
 
@@ -864,6 +1135,7 @@ class Loader:
         outcome: FileOutcome,
         failures: list[Any],
         flagged: dict[int, tuple[str, int]],
+        held: dict[str, str],
         report: LoadReport,
     ) -> None:
         m = outcome.manifest
@@ -876,19 +1148,47 @@ class Loader:
         elif outcome.quarantined:
             mine = [f for f in failures if flagged.get(f.row, ("",))[0] == m.data_file]
             by_exp: dict[str, list] = defaultdict(list)
+            parents: dict[str, int] = defaultdict(int)
             for failure in mine:
-                by_exp[_check_name(failure)].append(failure)
-            detail = "; ".join(
+                if _check_name(failure).endswith(":orphan_parent_id") and failure.value in held:
+                    parents[failure.value] += 1
+                else:
+                    by_exp[_check_name(failure)].append(failure)
+            details = []
+            if outcome.bad_lines:
+                lines = ", ".join(str(n) for n in outcome.bad_lines[:10])
+                more = "…" if len(outcome.bad_lines) > 10 else ""
+                count = len(outcome.bad_lines)
+                what = "line not a JSON object" if count == 1 else "lines not JSON objects"
+                details.append(
+                    f"{BAD_LINE_CHECK} ({count} {what}: line {lines}{more}; the other lines loaded)"
+                )
+            if parents:
+                details.append(
+                    f"held back with their quarantined parent ({sum(parents.values())} rows of "
+                    + ", ".join(f"{parent}: {held[parent]}" for parent in sorted(parents)[:5])
+                    + ("…" if len(parents) > 5 else "")
+                    + "; they load with it once it passes)"
+                )
+            details += [
                 f"{name} ({len(items)} rows: {items[0].reason}; e.g. {_sample(items[0].value)})"
                 for name, items in by_exp.items()
-            )
+            ]
             report.problems.append(
-                f"{where}: {outcome.quarantined} of {outcome.read} rows quarantined — {detail}"
+                f"{where}: {outcome.quarantined} of {outcome.read} rows quarantined — "
+                + "; ".join(details)
             )
-        if outcome.missing_fields:
+        missing = [f for f in outcome.missing_fields if f != _author(m)]
+        if outcome.authors_unknown:
+            report.problems.append(
+                f"{where}: {outcome.authors_unknown} of {outcome.read} comments loaded with "
+                "their author unknown (Meta leaves `from` out when the token's user lacks the "
+                "Page's MODERATE task, or for users who do not share it)"
+            )
+        if missing:
             report.problems.append(
                 f"{where}: expected field(s) missing in some records, loaded as null: "
-                + ", ".join(outcome.missing_fields)
+                + ", ".join(missing)
             )
 
 
@@ -903,3 +1203,21 @@ def _sample(value: Any, limit: int = 200) -> str | None:
         return None
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_object_problem(line: bytes) -> str | None:
+    """Why a landed line is not a JSON object (None when it is one, or is blank)."""
+    if not line.strip():
+        return None
+    try:
+        value = json.loads(line)
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text ({exc.reason} at byte {exc.start + 1})"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON ({exc.msg} at character {exc.pos + 1})"
+    return None if isinstance(value, dict) else f"a JSON {type(value).__name__}, not an object"
+
+
+def _author(manifest: Manifest) -> str | None:
+    spec = SPECS.get((manifest.platform, manifest.entity))
+    return spec.author_field if spec else None

@@ -56,7 +56,9 @@ ERROR_KINDS = (
 REQUEST_KINDS = (*ERROR_KINDS, "usage_high", "slow", "drop", "truncated")
 LIST_KINDS = ("short_page",)
 ASYNC_KINDS = ("async_failed",)
-KINDS = (*REQUEST_KINDS, *LIST_KINDS, *ASYNC_KINDS)
+# Faults in what a response holds rather than whether it succeeds (see `graph.py`).
+RENDER_KINDS = ("comment_author_hidden",)
+KINDS = (*REQUEST_KINDS, *LIST_KINDS, *ASYNC_KINDS, *RENDER_KINDS)
 
 _RULE_KEYS = ("kind", "path", "times", "skip")
 

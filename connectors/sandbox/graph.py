@@ -191,6 +191,7 @@ class ApiRequest:
     base_url: str
     take_fault: Callable[[tuple[str, ...]], FaultRule | None]
     faults: list[str] = field(default_factory=list)
+    render_faults: dict[str, bool] = field(default_factory=dict)  # taken once per request
 
     def url(self, path: str, params: dict[str, str]) -> str:
         """An absolute Graph URL, with the token in the query as Meta puts it."""
@@ -211,6 +212,17 @@ class ReportRun:
     created: dt.datetime
     polls: int = 0
     failure: dict[str, Any] | None = None
+
+
+def _render_fault(req: ApiRequest, kind: str) -> bool:
+    """Whether a `RENDER_KINDS` fault applies to this request (a rule is taken once per request,
+    however many items the response renders)."""
+    if kind not in req.render_faults:
+        rule = req.take_fault((kind,))
+        req.render_faults[kind] = rule is not None
+        if rule is not None:
+            req.faults.append(rule.kind)
+    return req.render_faults[kind]
 
 
 def _encode_cursor(offset: int, key: str) -> str:
@@ -632,7 +644,7 @@ class GraphApi:
             "id": _const(comment.id),
             "message": _const(comment.text if comment.text is not None else MISSING),
             "created_time": _const(fmt_utc(comment.created)),
-            "from": _const({"id": comment.author_id, "name": comment.author_name}, "User"),
+            "from": _const(self._fb_comment_author(req, comment), "User"),
             "parent": _const(
                 {"id": comment.parent.id} if comment.parent is not None else MISSING, "Comment"
             ),
@@ -651,6 +663,15 @@ class GraphApi:
             "comments": sub_comments,
         }
         return _render(specs, "Comment", getters)
+
+    def _fb_comment_author(self, req: ApiRequest, comment: Comment) -> Any:
+        """`from` of a Facebook comment. Meta leaves the key out (no null, no error) when the
+        token may not see user information on the Page's objects: a token of someone without
+        the Page's MODERATE task, or users whose information is not shared. The Page's own
+        comments keep their author. Fault `comment_author_hidden` (per request)."""
+        if not comment.brand and _render_fault(req, "comment_author_hidden"):
+            return MISSING
+        return {"id": comment.author_id, "name": comment.author_name}
 
     def render_ig_media(self, req: ApiRequest, post: Post, specs: Sequence[FieldSpec]) -> dict:
         world = self.world

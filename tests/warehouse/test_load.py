@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 
 import pytest
 
 from connectors.landing import LandingZone
 from ruche.load import Loader, connect
+
+from ..conftest import DEMO_CONFIG
 
 D1 = dt.date(2026, 11, 18)
 D2 = dt.date(2026, 11, 19)
@@ -248,7 +251,8 @@ def test_a_corrupt_file_is_quarantined_whole_and_others_load(setup):
     }
     reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
     assert "checksum does not match" in reasons["104000000000002"]
-    assert "unparseable" in reasons["104000000000003"]
+    # a whole gzip stream whose only line is cut: that line is quarantined, by its number
+    assert reasons["104000000000003"].startswith("line is not valid JSON (")
     assert con.execute("SELECT record->>'id' FROM raw_facebook.comments").fetchall() == [("1_a",)]
     assert any(
         "client cafe_lumiere, facebook comments, account 104000000000002" in p
@@ -418,17 +422,22 @@ def test_an_unparseable_file_among_good_ones_is_found_file_by_file(setup):
     rewrite(zone, miscounted, gzip.compress(b'{"id": "4_a"}\n'), record_count=3)
     report = Loader(con, zone, audit=False).load()
     status = dict(con.execute("SELECT account_id, status FROM ops.load_ledger").fetchall())
-    assert status == {a: "loaded", b: "quarantined", c: "loaded", d: "quarantined"}
-    reasons = dict(con.execute("SELECT account_id, reason FROM ops.quarantine").fetchall())
-    assert reasons[b].startswith("unparseable file: ")
-    assert reasons[d] == "record count 1 differs from the manifest's 3"
+    assert status == {a: "loaded", b: "partial", c: "loaded", d: "quarantined"}
+    reasons = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT account_id, row_number, reason FROM ops.quarantine"
+        ).fetchall()
+    }
+    assert reasons[b][0] == 2 and reasons[b][1].startswith("line is not valid JSON (")
+    assert reasons[d] == (None, "record count 1 differs from the manifest's 3")
     loaded = con.execute("SELECT record->>'id' FROM raw_facebook.comments ORDER BY 1").fetchall()
-    assert loaded == [("1_a",), ("3_a",), ("3_b",)]
+    assert loaded == [("1_a",), ("2_a",), ("3_a",), ("3_b",)]
     for landed, loaded_n, quarantined in con.execute(
         "SELECT records_in_manifest, records_loaded, records_quarantined FROM ops.load_ledger"
     ).fetchall():
         assert landed == loaded_n + quarantined
-    assert report.loaded == 3 and report.quarantined == 2 + 3
+    assert report.loaded == 4 and report.quarantined == 1 + 3
 
 
 def test_every_file_unparseable_loads_nothing_and_quarantines_each(setup):
@@ -440,7 +449,8 @@ def test_every_file_unparseable_loads_nothing_and_quarantines_each(setup):
     rewrite(zone, second, b"not even gzip")
     report = Loader(con, zone, audit=False).load()
     assert [f.status for f in report.files] == ["quarantined", "quarantined"]
-    assert all(f.error.startswith("unparseable file: ") for f in report.files)
+    assert report.files[0].error is None and report.files[0].bad_lines == [1]
+    assert report.files[1].error.startswith("unparseable file: ")
     assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (0,)
 
 
@@ -515,3 +525,389 @@ def test_the_load_runs_under_a_memory_limit(setup, monkeypatch):
     with pytest.raises(ValueError, match=r"RUCHE_LOAD_MEMORY_LIMIT='lots'.*e\.g\. 1GB"):
         Loader(con, zone, audit=False)
     assert con.execute(limit).fetchone()[0] == "244.1 MiB"  # unchanged
+
+
+# ---------------------------------------------------------------- real landings from the sandbox
+# The tests below load what the real Facebook connector lands from the sandbox over HTTP.
+
+FB_WINDOW_END = dt.date(2026, 11, 19)
+
+
+def extract_facebook(zone, sandbox, config, run_id="r1"):
+    """cafe_lumiere's Facebook Page, 17-19 Nov, landed by the real connector."""
+    from connectors.base import Window
+    from connectors.http import RetryPolicy
+    from connectors.runner import extract_account
+
+    client = config.clients[0]
+    [account] = client.accounts.by_platform()["facebook"]
+    result = extract_account(
+        client=client,
+        platform="facebook",
+        account=account,
+        window=Window(FB_WINDOW_END - dt.timedelta(days=2), FB_WINDOW_END),
+        landing=zone,
+        run_id=run_id,
+        token="EAAGsandboxTOKEN-load",
+        base_url=sandbox.url,
+        retry=RetryPolicy(max_attempts=3, backoff_base=0.001, backoff_max=0.01),
+        timeout=(2.0, 5.0),
+        sleep=lambda _seconds: None,
+    )
+    assert result.ok, result.error
+    return {m.entity: m for m in result.manifests}
+
+
+def lines_of(zone, manifest):
+    with open(zone.path(manifest.data_file), "rb") as handle:
+        return gzip.decompress(handle.read()).splitlines()
+
+
+def current_ledger(con):
+    """The current ledger row of every file (the rows no later load superseded)."""
+    return con.execute(
+        "SELECT data_file, status, records_in_manifest, records_loaded, records_quarantined "
+        "FROM ops.load_ledger WHERE superseded_by IS NULL ORDER BY data_file"
+    ).fetchall()
+
+
+def assert_ledger_balances(con, zone):
+    """landed = loaded + quarantined for every file, one current row per landed file, and the
+    raw table holds each loaded record once."""
+    rows = current_ledger(con)
+    assert [r[0] for r in rows] == sorted(m.data_file for m in zone.list_batches())
+    for _file, _status, landed, loaded, quarantined in rows:
+        assert landed == loaded + quarantined
+    [(dupes,)] = con.execute(
+        "SELECT count(*) - count(DISTINCT _key) FROM raw_facebook.comments"
+    ).fetchall()
+    assert dupes == 0
+
+
+def test_a_file_restored_after_its_quarantine_is_loaded(setup, sandbox, demo_config):
+    zone, con = setup
+    landed = extract_facebook(zone, sandbox, demo_config)
+    comments = landed["comments"]
+    path = zone.path(comments.data_file)
+    with open(path, "rb") as handle:
+        original = handle.read()
+    with open(path, "r+b") as handle:  # damaged in the landing zone (disk, sync, hand edit)
+        handle.seek(40)
+        handle.write(b"\x00\x00\x00")
+
+    first = Loader(con, zone, audit=False).load()
+    assert {f.manifest.entity: f.status for f in first.files}["comments"] == "quarantined"
+    again = Loader(con, zone, audit=False).load()  # nothing changed: not read again
+    assert again.files == [] and again.skipped_quarantined == 1
+
+    with open(path, "wb") as handle:  # the intact file restored from a backup
+        handle.write(original)
+    restored = Loader(con, zone, audit=False).load()
+    [outcome] = restored.files
+    assert outcome.manifest.entity == "comments" and outcome.status == "loaded"
+    assert outcome.retried and restored.retried == 1
+    assert outcome.loaded == comments.record_count
+    assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (
+        comments.record_count,
+    )
+    # the earlier quarantine is history now: superseded by the load that read the file again
+    [(live, superseded)] = con.execute(
+        "SELECT count(*) FILTER (WHERE superseded_by IS NULL), "
+        "count(*) FILTER (WHERE superseded_by = ?) FROM ops.quarantine",
+        [restored.load_id],
+    ).fetchall()
+    assert (live, superseded) == (0, 1)
+    assert_ledger_balances(con, zone)
+    assert Loader(con, zone, audit=False).load().files == []  # and loaded once
+
+
+def test_a_manifest_seen_before_its_data_file_loads_when_the_file_arrives(
+    setup, sandbox, demo_config
+):
+    zone, con = setup
+    landed = extract_facebook(zone, sandbox, demo_config)
+    comments = landed["comments"]
+    path = zone.path(comments.data_file)
+    aside = path + ".elsewhere"
+    import os
+
+    os.rename(path, aside)  # a sync that copied the manifest first
+    first = Loader(con, zone, audit=False).load()
+    missing = next(f for f in first.files if f.manifest.entity == "comments")
+    assert missing.status == "quarantined" and "data file missing" in missing.error
+    assert any("its manifest arrived first" in p for p in first.problems)
+    assert Loader(con, zone, audit=False).load().files == []  # still missing: nothing new
+
+    os.rename(aside, path)
+    arrived = Loader(con, zone, audit=False).load()
+    assert [(f.manifest.entity, f.status, f.retried) for f in arrived.files] == [
+        ("comments", "loaded", True)
+    ]
+    assert_ledger_balances(con, zone)
+
+
+def test_retry_quarantined_reads_again_a_file_an_earlier_load_could_not(
+    tmp_path, sandbox, demo_config, monkeypatch
+):
+    """`ruche load --retry-quarantined`: a file quarantined whole and unchanged since (here by
+    a loader that could not read a file with one bad line, as Ruche before line-level
+    quarantine) is read again on request, and only then."""
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+
+    zone = LandingZone(str(tmp_path / "landing"))
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    lines = lines_of(zone, comments)
+    lines[2] = lines[2][: len(lines[2]) // 2]  # one line cut in half
+    rewrite(zone, comments, gzip.compress(b"\n".join(lines) + b"\n"))
+    warehouse = tmp_path / "wh.duckdb"
+    monkeypatch.setattr(Loader, "_salvage", lambda self, outcome: False)  # the old loader
+    con = connect(warehouse)
+    Loader(con, zone, audit=False).load()
+    con.close()
+    monkeypatch.undo()
+    monkeypatch.setenv("RUCHE_DOCS_DIR", str(tmp_path / "docs"))
+
+    args = ["load", "--config", str(DEMO_CONFIG), "--landing", zone.root, "--no-audit"]
+    args += ["--warehouse", str(warehouse)]
+    plain = CliRunner().invoke(app, args)
+    said = " ".join(plain.output.split())  # rich wraps long lines
+    assert plain.exit_code == 0, plain.output
+    assert "0 file(s)" in said and "1 file(s) quarantined whole by an earlier load" in said
+    assert "run: ruche load --retry-quarantined" in said
+
+    retried = CliRunner().invoke(app, [*args, "--retry-quarantined"])
+    said = " ".join(retried.output.split())
+    assert "1 file(s), 1 quarantined earlier and read again" in said, retried.output
+    assert (
+        f"1 of {comments.record_count} rows quarantined — line_is_json (1 line not a JSON object: line 3"
+        in said
+    )
+    assert retried.exit_code == 1  # a line is still quarantined, by its number
+    con = connect(warehouse)
+    try:
+        assert con.execute(
+            "SELECT row_number FROM ops.quarantine WHERE superseded_by IS NULL"
+        ).fetchall() == [(3,)]
+        assert con.execute("SELECT count(*) FROM raw_facebook.comments").fetchone() == (
+            comments.record_count - 1,
+        )
+        assert_ledger_balances(con, zone)
+    finally:
+        con.close()
+
+
+def test_invalid_json_lines_are_quarantined_by_line_and_the_rest_loads(setup, sandbox, demo_config):
+    zone, con = setup
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    lines = lines_of(zone, comments)
+    lines[4] = lines[4][:-7]  # cut short
+    lines[99] = b'{"id": "1040_x", "message": "caf\xe9"}'  # not UTF-8
+    rewrite(zone, comments, gzip.compress(b"\n".join(lines) + b"\n"))
+
+    report = Loader(con, zone, audit=True).load()
+    outcome = next(f for f in report.files if f.manifest.entity == "comments")
+    assert (outcome.status, outcome.bad_lines) == ("partial", [5, 100])
+    assert outcome.loaded == comments.record_count - 2
+    quarantined = con.execute(
+        "SELECT row_number, expectation, reason, sample_values FROM ops.quarantine "
+        "ORDER BY row_number"
+    ).fetchall()
+    assert [q[:2] for q in quarantined] == [(5, "line_is_json"), (100, "line_is_json")]
+    assert quarantined[0][2].startswith("line is not valid JSON (")
+    assert quarantined[1][2].startswith("line is not UTF-8 text (")
+    assert quarantined[0][3] == lines[4].decode()[:199] + "…"  # the line, to find it again
+    ids = {json.loads(line)["id"] for i, line in enumerate(lines) if i not in (4, 99)}
+    loaded = {
+        r[0] for r in con.execute("SELECT record->>'id' FROM raw_facebook.comments").fetchall()
+    }
+    assert loaded == ids
+    problem = next(p for p in report.problems if "line_is_json" in p)
+    assert "(2 lines not JSON objects: line 5, 100; the other lines loaded)" in problem
+    assert_ledger_balances(con, zone)
+
+
+def test_children_of_a_quarantined_post_say_what_was_held_back_and_why(setup, sandbox, demo_config):
+    zone, con = setup
+    landed = extract_facebook(zone, sandbox, demo_config)
+    posts = landed["posts"]
+    lines = [json.loads(line) for line in lines_of(zone, posts)]
+    bad_post = lines[0]["id"]
+    lines[0]["created_time"] = "yesterday-ish"  # a non-key field the audit rejects
+    raw = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in lines))
+    rewrite(zone, posts, raw)
+
+    report = Loader(con, zone, audit=True).load()
+    held = con.execute(
+        "SELECT entity, count(*), any_value(reason) FROM ops.quarantine "
+        "WHERE entity <> 'posts' GROUP BY ALL ORDER BY 1"
+    ).fetchall()
+    assert {entity for entity, _n, _reason in held} == {"comments", "post_insights"}
+    for _entity, _n, reason in held:
+        assert reason.startswith("held back with its post, quarantined for: created_time missing")
+        assert "loads with the post once it passes" in reason
+    # exactly the children of that post, and no other row
+    for entity, n, _reason in held:
+        expected = sum(
+            json.loads(line)["_ruche"]["parent_id"] == bad_post
+            for line in lines_of(zone, landed[entity])
+        )
+        assert n == expected > 0
+    for entity in ("comments", "post_insights"):
+        problem = next(p for p in report.problems if f"facebook {entity}," in p)
+        assert "held back with their quarantined parent" in problem and bad_post in problem
+
+
+def test_a_corrected_manifest_is_read_again(setup, sandbox, demo_config):
+    zone, con = setup
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    with open(zone.path(comments.data_file), "rb") as handle:
+        raw = handle.read()
+    rewrite(zone, comments, raw, record_count=comments.record_count + 1)  # a wrong manifest
+    first = Loader(con, zone, audit=False).load()
+    assert next(f for f in first.files if f.manifest.entity == "comments").error == (
+        f"record count {comments.record_count} differs from the manifest's "
+        f"{comments.record_count + 1}"
+    )
+    rewrite(zone, comments, raw)  # the manifest corrected by hand
+    fixed = Loader(con, zone, audit=False).load()
+    assert [(f.manifest.entity, f.status, f.retried) for f in fixed.files] == [
+        ("comments", "loaded", True)
+    ]
+    assert_ledger_balances(con, zone)
+
+
+def test_facebook_comments_without_author_are_kept_counted_and_reach_the_marts(
+    tmp_path, sandbox, demo_config
+):
+    """A token without the Page's MODERATE task: Meta leaves `from` out of users' comments.
+    They load (author unknown), are counted in the ledger and the load summary, and reach
+    fct_comments with no author and not as brand replies."""
+    from ruche.configdb import write_config
+
+    from .test_dbt import assert_success, dbt, query
+
+    sandbox.faults.add("comment_author_hidden", times=None)
+    zone = LandingZone(str(tmp_path / "landing"))
+    comments = extract_facebook(zone, sandbox, demo_config)["comments"]
+    records = [json.loads(line) for line in lines_of(zone, comments)]
+    page = comments.account_id
+    anonymous = sum("from" not in r for r in records)
+    brand = sum(r.get("from", {}).get("id") == page for r in records)
+    assert anonymous > 0 and brand > 0 and anonymous + brand == len(records)
+
+    warehouse = tmp_path / "wh.duckdb"
+    con = connect(warehouse)
+    try:
+        write_config(con, demo_config)
+        report = Loader(con, zone, audit=True).load()
+        assert report.ok and report.authors_unknown == anonymous
+        assert con.execute(
+            "SELECT records_loaded, authors_unknown FROM ops.load_ledger WHERE entity = 'comments'"
+        ).fetchall() == [(len(records), anonymous)]
+        assert con.execute("SELECT count(*) FROM ops.quarantine").fetchone() == (0,)
+    finally:
+        con.close()
+    said = next(p for p in report.problems if "author unknown" in p)
+    assert f"{anonymous} of {len(records)} comments loaded with their author unknown" in said
+    assert "MODERATE task" in said
+    assert not any("loaded as null: from" in p for p in report.problems)
+
+    result, _seconds = dbt(warehouse, "build", work_dir=tmp_path / "dbt")
+    assert_success(result)
+    [row] = query(
+        warehouse,
+        "SELECT count(*) AS comments, count(*) FILTER (WHERE author_key IS NULL) AS unknown, "
+        "count(*) FILTER (WHERE author_key IS NULL AND is_brand_reply) AS unknown_brand, "
+        "count(*) FILTER (WHERE is_brand_reply) AS brand "
+        "FROM marts.fct_comments WHERE platform = 'facebook'",
+    )
+    assert row == {
+        "comments": len(records),
+        "unknown": anonymous,
+        "unknown_brand": 0,
+        "brand": brand,
+    }
+
+
+def _age_data_docs(gx_dir, days):
+    """Make every load already in the Data Docs `days` older (its run-time folders renamed)."""
+    import re
+
+    for folder in sorted(gx_dir.rglob("*"), reverse=True):
+        if folder.is_dir() and re.fullmatch(r"\d{8}T\d{6}\.\d{6}Z", folder.name):
+            when = dt.datetime.strptime(folder.name, "%Y%m%dT%H%M%S.%fZ")
+            folder.rename(folder.with_name(f"{when - dt.timedelta(days=days):%Y%m%dT%H%M%S.%fZ}"))
+
+
+def _loads(gx_dir):
+    """The loads (GX run names, one per entity per load) with a page in the Data Docs."""
+    return {page.parent.parent.name for page in (gx_dir / "validations").rglob("*.html")}
+
+
+def test_load_and_run_keep_one_data_docs_folder_pruned_to_the_retention(
+    tmp_path, sandbox, demo_config, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+
+    zone = LandingZone(str(tmp_path / "landing"))
+    warehouse = tmp_path / "warehouse" / "ruche.duckdb"
+    monkeypatch.delenv("RUCHE_DOCS_DIR", raising=False)
+    monkeypatch.delenv("RUCHE_DATA_DOCS_KEEP_DAYS", raising=False)
+    monkeypatch.setenv("RUCHE_BASE_URL", sandbox.url)
+    monkeypatch.setenv("RUCHE_TOKEN_CAFE_LUMIERE_FACEBOOK", "EAAGsandboxTOKEN-docs")
+    monkeypatch.setenv("RUCHE_PUBLISHED", str(tmp_path / "published" / "marts.duckdb"))
+    common = ["--config", str(DEMO_CONFIG), "--landing", zone.root, "--warehouse", str(warehouse)]
+    gx_dir = warehouse.parent / "docs" / "gx"  # where the Airflow DAGs write them too
+
+    def load() -> set[str]:
+        result = CliRunner().invoke(app, ["load", *common])
+        assert result.exit_code == 0, result.output
+        return _loads(gx_dir)
+
+    extract_facebook(zone, sandbox, demo_config, run_id="night1")
+    first = load()
+    assert first and (gx_dir / "index.html").is_file()
+
+    # `ruche run` writes to the same folder (one day of the Page, through dbt and publish)
+    only = ["--client", "cafe_lumiere", "--platform", "facebook"]
+    ran = CliRunner().invoke(
+        app, ["run", *common, *only, "--start", "2026-11-19", "--end", "2026-11-19"]
+    )
+    assert ran.exit_code == 0, ran.output
+    second = _loads(gx_dir)
+    assert first < second
+    assert sorted(p.name for p in (warehouse.parent).iterdir() if p.is_dir()) == ["docs"]
+
+    # 40 days later, the default retention (30 days) drops those loads' results and pages
+    _age_data_docs(gx_dir, 40)
+    extract_facebook(zone, sandbox, demo_config, run_id="night3")
+    third = load()
+    assert third and not third & second
+    results = {p.parent.parent.name for p in (gx_dir / "results").rglob("*.json")}
+    assert results == third
+    index = (gx_dir / "index.html").read_text()
+    assert all(name in index for name in third)  # the index lists what is kept...
+    assert not any(name in index for name in second)  # ...and nothing that was pruned
+
+    # a longer retention, RUCHE_DATA_DOCS_KEEP_DAYS=60, keeps 40-day-old loads
+    monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", "60")
+    _age_data_docs(gx_dir, 40)
+    extract_facebook(zone, sandbox, demo_config, run_id="night4")
+    fourth = load()
+    assert third < fourth
+
+
+def test_the_data_docs_retention_setting_is_checked(setup, monkeypatch):
+    zone, con = setup
+    monkeypatch.delenv("RUCHE_DATA_DOCS_KEEP_DAYS", raising=False)
+    assert Loader(con, zone, docs_dir=zone.root + "/docs").docs_keep_days == 30
+    monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", "")
+    assert Loader(con, zone, docs_dir=zone.root + "/docs").docs_keep_days is None  # keep all
+    for wrong in ("a month", "0", "-3"):
+        monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", wrong)
+        with pytest.raises(ValueError, match=r"RUCHE_DATA_DOCS_KEEP_DAYS=.* e\.g\. 30"):
+            Loader(con, zone, docs_dir=zone.root + "/docs")
