@@ -47,6 +47,10 @@ class UserError(RuntimeError):
     """A problem the user can fix; its message says what, where and what to do."""
 
 
+class SettingError(UserError, ValueError):
+    """A setting (environment variable or option) holds a value Ruche cannot use."""
+
+
 class WarehouseLocked(UserError):
     """Another process holds the DuckDB warehouse (DuckDB allows one writer per file)."""
 

@@ -36,6 +36,7 @@ from typing import Any
 import duckdb
 
 from connectors.landing import LandingZone, Manifest
+from ruche.errors import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +340,7 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -
     try:
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error as exc:
-        raise ValueError(
+        raise SettingError(
             f"{source}={limit!r} is not a memory size DuckDB understands "
             f"({str(exc).splitlines()[0]}); use e.g. 1GB or 512MB, or empty for DuckDB's default"
         ) from exc
@@ -353,7 +354,7 @@ def data_docs_keep_days() -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(
+        raise SettingError(
             f"{name}={raw!r} is not a number of days; use e.g. 30 (the default), or empty to "
             "keep the Data Docs of every load"
         )

@@ -179,7 +179,7 @@ def publish(
                            WHERE logical_date = (SELECT max(logical_date) FROM src.ops.load_ledger)
                        ) AS quarantined_in_last_run
                 FROM src.ops.load_ledger
-                WHERE status IN ('loaded', 'partial')
+                WHERE status IN ('loaded', 'partial') AND superseded_by IS NULL
                 GROUP BY ALL
                 ORDER BY ALL
                 """
