@@ -20,6 +20,7 @@ from connectors.errors import PermanentError
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
     GRAPH_BASE_URL,
+    META_ORGANIC_TIMEZONE,
     NOT_ENOUGH_VIEWERS_SUBCODE,
     classify_graph,
     cursor_paginator,
@@ -90,6 +91,7 @@ class Instagram(Connector):
     default_base_url = GRAPH_BASE_URL
     entities = ("user", "media", "comments", "media_insights", "user_insights")
     refetch_days = REFETCH_DAYS
+    days_timezone = META_ORGANIC_TIMEZONE
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:
