@@ -282,6 +282,21 @@ def load_failures(con: Any, landing: Any) -> int:
     return count
 
 
+def days_not_over(planned: list[dict[str, str]], results: list[Any]) -> list[str]:
+    """One line per account that was extracted only up to its last complete day because the
+    run started before the requested day ended in its platform's reporting timezone."""
+    lines = []
+    for ref, result in zip(planned, results, strict=False):
+        cut = ((result or {}).get("notes") or {}).get("days_not_over")
+        if cut:
+            lines.append(
+                f"{ref['client_id']}/{ref['platform']}/{ref['account_id']}: extracted up to "
+                f"{cut['extracted'][1]}, {cut['requested'][1]} is not over yet in "
+                f"{cut['reporting_timezone']} (the next run fetches it)"
+            )
+    return lines
+
+
 def night_failures(
     landing: Any, run_id: str, planned: list[dict[str, str]], results: list[Any]
 ) -> list[str]:

@@ -116,6 +116,14 @@ def test_a_pacific_day_not_over_is_never_requested(platform, sandbox, demo_confi
         "extracted": ["2026-11-18", "2026-11-18"],
         "reporting_timezone": "America/Los_Angeles",
     }
+    # The night's last task repeats it, per account.
+    from ruche.orchestration import days_not_over
+
+    ref = {"client_id": "cafe_lumiere", "platform": platform, "account_id": result.account_id}
+    assert days_not_over([ref], [result.summary()]) == [
+        f"cafe_lumiere/{platform}/{result.account_id}: extracted up to 2026-11-18, 2026-11-19 "
+        "is not over yet in America/Los_Angeles (the next run fetches it)"
+    ]
     # An hour later the Pacific day is over and it is requested.
     sandbox.reset_stats()
     later = _extract_at(
