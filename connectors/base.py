@@ -54,8 +54,19 @@ class Window:
         until = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time(), zone)
         return since.astimezone(dt.UTC), until.astimezone(dt.UTC)
 
+    def up_to(self, last: dt.date) -> Window:
+        """The window without its days after `last`; a window wholly after `last` becomes the
+        single day `last` (so a night run early still extracts, and re-fetches, what is over)."""
+        end = min(self.end, last)
+        return Window(min(self.start, end), end)
+
     def __str__(self) -> str:
         return f"{self.start}..{self.end}"
+
+
+def last_complete_day(now: dt.datetime, timezone: str) -> dt.date:
+    """The last calendar day of `timezone` that has ended at `now` (an aware datetime)."""
+    return now.astimezone(ZoneInfo(timezone)).date() - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,9 @@ class Connector(ABC):
     """Days before the requested window that are re-fetched because the platform restates them."""
     page_size: int = 100
     """Items asked per page (the platforms' maximum for these edges)."""
+    days_timezone: ClassVar[str | None] = None
+    """The fixed timezone of the platform's days (Meta organic insights: Pacific), or None when
+    its days are the account's own (see `reporting_timezone`)."""
 
     def __init__(self, http: HttpClient, account: AccountRef) -> None:
         self.http = http
@@ -121,6 +135,23 @@ class Connector(ABC):
     def http_hooks(cls) -> dict[str, Any]:
         """Platform error classifier and usage reader for `HttpClient`."""
         return {}
+
+    @classmethod
+    def reporting_timezone(cls, account: AccountRef) -> str:
+        """The timezone whose calendar days the platform's daily figures are counted in, as far
+        as the configuration tells (no request). Platforms whose days are not the client's
+        set `days_timezone` or override this; a day is requested only once it has ended here."""
+        return cls.days_timezone or account.timezone
+
+    def account_reporting_timezone(self) -> str:
+        """`reporting_timezone` for this account once the platform is reachable: a connector
+        whose day depends on the platform's own account settings (an ad account's timezone)
+        overrides this and may ask the platform."""
+        return type(self).reporting_timezone(self.account)
+
+    def last_complete_day(self, now: dt.datetime) -> dt.date:
+        """The newest day this account's platform has finished counting at `now`."""
+        return last_complete_day(now, self.account_reporting_timezone())
 
     @abstractmethod
     def streams(self, window: Window) -> Iterator[Stream]:

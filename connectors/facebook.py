@@ -19,6 +19,7 @@ from connectors.base import Connector, Stream, Window, with_context
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
     GRAPH_BASE_URL,
+    META_ORGANIC_TIMEZONE,
     classify_graph,
     cursor_paginator,
     graph_date_range,
@@ -109,6 +110,7 @@ class FacebookPages(Connector):
     default_base_url = GRAPH_BASE_URL
     entities = ("page", "posts", "comments", "post_insights", "page_insights")
     refetch_days = REFETCH_DAYS
+    days_timezone = META_ORGANIC_TIMEZONE
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from connectors.meta_graph import (
     GRAPH_BASE_URL,
     MEDIA_BEFORE_CONVERSION,
     MEDIA_LOW_REACH,
+    META_ORGANIC_TIMEZONE,
     classify_graph,
     cursor_paginator,
     graph_date_range,
@@ -104,6 +105,7 @@ class Instagram(Connector):
     default_base_url = GRAPH_BASE_URL
     entities = ("user", "media", "comments", "media_insights", "user_insights")
     refetch_days = REFETCH_DAYS
+    days_timezone = META_ORGANIC_TIMEZONE
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:

@@ -118,6 +118,7 @@ class MetaAds(Connector):
     poll_seconds: float = ASYNC_POLL_SECONDS
     async_timeout: float = ASYNC_TIMEOUT_SECONDS
     clock: Callable[[], float] = staticmethod(time.monotonic)
+    _node: dict[str, Any] | None = None
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:
@@ -139,9 +140,19 @@ class MetaAds(Connector):
             path, {"fields": ",".join(fields)}, cursor_paginator(self.page_size)
         )
 
+    def _account_node(self) -> dict[str, Any]:
+        """The ad account (asked once per run: its timezone decides which days are over)."""
+        if self._node is None:
+            self._node = self.http.get(self._path(self.act), {"fields": ",".join(ACCOUNT_FIELDS)})
+        return self._node
+
+    def account_reporting_timezone(self) -> str:
+        # Insights days are the ad account's `timezone_name`, which may differ from the
+        # client's (accounts created with US defaults run on Pacific time).
+        return self._account_node().get("timezone_name") or self.account.timezone
+
     def streams(self, window: Window) -> Iterator[Stream]:
-        account = self.http.get(self._path(self.act), {"fields": ",".join(ACCOUNT_FIELDS)})
-        yield Stream("account", window, [account])
+        yield Stream("account", window, [self._account_node()])
         yield Stream("campaigns", window, self._edge("campaigns", CAMPAIGN_FIELDS))
         yield Stream("adsets", window, self._edge("adsets", ADSET_FIELDS))
         yield Stream("ads", window, self._edge("ads", AD_FIELDS))

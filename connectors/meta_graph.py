@@ -27,6 +27,8 @@ from connectors.paginators import (
 GRAPH_API_VERSION = "v25.0"
 GRAPH_BASE_URL = "https://graph.facebook.com"
 PAGE_SIZE = 100
+META_ORGANIC_TIMEZONE = "America/Los_Angeles"
+"""Page and Instagram daily insights count Pacific days (`end_time` is a Pacific midnight)."""
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 TOKEN_CODES = frozenset({190, 102})

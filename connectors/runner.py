@@ -166,10 +166,14 @@ def extract_account(
     logical_date: dt.date | None = None,
     connector_options: Mapping[str, Any] | None = None,
     deadline: float | None = None,
+    now: dt.datetime | None = None,
 ) -> AccountResult:
     """Extract every entity of one account for `window` into `landing`.
 
-    `deadline` (epoch seconds) overrides `RUCHE_EXTRACT_DEADLINE`."""
+    `deadline` (epoch seconds) overrides `RUCHE_EXTRACT_DEADLINE`. Days of `window` that have
+    not ended at `now` (default: the clock) in the platform's reporting timezone are never
+    requested: the platform would count them as zeros or partial days. The window is cut at the
+    last complete day, and the result's notes say so."""
     connector_cls = CONNECTORS[platform]
     ref = AccountRef(
         client_id=client.id,
@@ -213,6 +217,7 @@ def extract_account(
     logical_date = logical_date or window.end
     try:
         with http:
+            window = _complete_days_only(connector, window, now, result)
             for stream in connector.streams(window):
                 before = http.stats.requests
                 batch = landing.batch(
@@ -255,6 +260,33 @@ def extract_account(
         result.notes = dict(connector.notes)
         result.seconds = time.monotonic() - started
     return result
+
+
+def _complete_days_only(
+    connector: Connector, window: Window, now: dt.datetime | None, result: AccountResult
+) -> Window:
+    """`window` without the days not over yet in the platform's reporting timezone."""
+    now = now or dt.datetime.now(dt.UTC)
+    last = connector.last_complete_day(now)
+    if window.end <= last:
+        return window
+    complete = window.up_to(last)
+    zone = connector.account_reporting_timezone()
+    connector.notes["days_not_over"] = {
+        "requested": [window.start.isoformat(), window.end.isoformat()],
+        "extracted": [complete.start.isoformat(), complete.end.isoformat()],
+        "reporting_timezone": zone,
+    }
+    log.warning(
+        "%s: %s has not ended yet in %s (the platform's reporting day); extracted %s instead, "
+        "the next run fetches the rest",
+        result.label,
+        window.end if window.days == 1 else f"{last + dt.timedelta(days=1)}..{window.end}",
+        zone,
+        complete,
+    )
+    result.window = complete
+    return complete
 
 
 def extract_many(

@@ -10,11 +10,20 @@ the landing zone, then audits and loads them into the DuckDB warehouse.
   the account and the fix; transient errors are retried with backoff.
 * **load_<platform>** — audits (Great Expectations) and loads that platform's new batches, in
   the one-slot `duckdb_writer` pool because DuckDB has a single writer; runs even when some
-  extracts failed, and emits the platform's Asset, which schedules `ruche_transform`.
+  extracts failed, and emits the platform's Asset, which schedules `ruche_transform` (so the
+  accounts that succeeded are published).
+* **check_accounts** — runs last, after the loads; fails the run when any account failed, with
+  one line per failed account (client/platform/account, the error and what to do). A night
+  with failed accounts is therefore **failed** in Airflow; the failures are also in
+  `ops.open_extract_failures` (and sent to the `ruche_alerts` connection if it exists).
 
 Params: `days` (default 1) extracts that many days ending the day before the logical date
-(in the agency timezone); `end` (YYYY-MM-DD) overrides the last day. Re-fetch windows for
-restated data are added by the connectors.
+(in the agency timezone); `end` (YYYY-MM-DD) overrides the last day. A day that has not ended
+yet anywhere is refused by the plan task. A platform whose reporting day is not over when the
+run starts (Meta organic counts Pacific days: at 02:00 Toronto "yesterday" has an hour to go in
+Los Angeles) is extracted up to its last complete day, and the extract log says so; the next
+run's re-fetch window picks the day up. Re-fetch windows for restated data are added by the
+connectors.
 """
 
 from __future__ import annotations
@@ -86,11 +95,31 @@ def _alert_on_failure(context):
 )
 def ruche_ingest():
     @task
-    def plan() -> list[dict[str, str]]:
-        from ruche.config import load_config
-        from ruche.orchestration import Paths, plan_accounts
+    def plan(**context) -> list[dict[str, str]]:
+        import logging
 
-        return plan_accounts(load_config(Paths.from_env().config))
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ruche.config import load_config
+        from ruche.orchestration import (
+            Paths,
+            data_window,
+            future_days_error,
+            newest_complete_day,
+            plan_accounts,
+        )
+
+        config = load_config(Paths.from_env().config)
+        params = context["params"]
+        _, end = data_window(context["logical_date"], TIMEZONE, params["days"], params["end"])
+        newest = newest_complete_day(config, dt.datetime.now(dt.UTC))
+        refusal = future_days_error(
+            "end" if params["end"] else "the day before the run", end, newest
+        )
+        if refusal:  # a day that has ended nowhere would land as zeros marked final
+            logging.getLogger("ruche.nightly").error("%s", refusal)
+            raise AirflowFailException(refusal)
+        return plan_accounts(config)
 
     @task(
         map_index_template=(
@@ -99,7 +128,7 @@ def ruche_ingest():
         on_failure_callback=_alert_on_failure,
     )
     def extract(account: dict[str, str], **context) -> dict:
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from connectors.errors import PermanentError
         from ruche.orchestration import Paths, data_window, extract_one, safe_run_id
@@ -118,8 +147,40 @@ def ruche_ingest():
         except PermanentError as exc:  # retrying cannot help: fail now, say what to do
             raise AirflowFailException(str(exc)) from None
 
-    accounts = extract.expand(account=plan())
+    planned = plan()
+    accounts = extract.expand(account=planned)
 
+    @task(trigger_rule="all_done", on_failure_callback=_alert_on_failure)
+    def check_accounts(**context) -> dict:
+        """Fail the run, after the loads, when an account's extract failed: the night is then
+        red in Airflow and this task's log lists each failed account with its error and fix."""
+        import logging
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from connectors.landing import LandingZone
+        from ruche.orchestration import Paths, days_not_over, night_failures
+
+        ti = context["ti"]
+        planned = ti.xcom_pull(task_ids="plan")
+        if planned is None:
+            raise AirflowFailException("nothing was extracted: the plan task failed (see its log)")
+        results = ti.xcom_pull(task_ids="extract", map_indexes=list(range(len(planned))))
+        for line in days_not_over(planned, results or []):
+            logging.getLogger("ruche.nightly").warning("%s", line)
+        failed = night_failures(
+            LandingZone(Paths.from_env().landing), context["run_id"], planned, results or []
+        )
+        if failed:
+            message = (
+                f"{len(failed)} of {len(planned)} accounts failed; the others were loaded:\n"
+                + "\n".join(f"  - {line}" for line in failed)
+            )
+            logging.getLogger("ruche.nightly").error("%s", message)
+            raise AirflowFailException(message)
+        return {"accounts": len(planned), "failed": 0}
+
+    loads = []
     for platform in PLATFORMS:
 
         @task(
@@ -133,7 +194,11 @@ def ruche_ingest():
 
             return load_platform(platform, paths=Paths.from_env())
 
-        accounts >> load()
+        loaded = load()
+        accounts >> loaded
+        loads.append(loaded)
+
+    loads >> check_accounts()
 
 
 ruche_ingest()

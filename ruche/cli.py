@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -120,14 +121,36 @@ def _parse_date(value: str | None, default: dt.date) -> dt.date:
         raise typer.Exit(2) from None
 
 
-def _date_range(start: str | None, end: str | None) -> tuple[dt.date, dt.date]:
-    """--start/--end as dates; both default to yesterday, --end to --start's range end."""
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+def _date_range(
+    start: str | None,
+    end: str | None,
+    config: RucheConfig,
+    *,
+    clients: list[str] | None = None,
+    platforms: list[str] | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[dt.date, dt.date]:
+    """--start/--end as dates; both default to yesterday in the agency timezone (as the DAG's
+    nightly window, whatever the machine's timezone), --end to --start's range end. A day that
+    has not ended yet in any relevant timezone is refused (it would land as zeros)."""
+    from ruche.orchestration import future_days_error, newest_complete_day
+
+    now = now or dt.datetime.now(dt.UTC)
+    zone = config.agency.timezone
+    yesterday = now.astimezone(ZoneInfo(zone)).date() - dt.timedelta(days=1)
     first = _parse_date(start, yesterday)
     last = _parse_date(end, max(first, yesterday) if start else yesterday)
     if first > last:
         _error(f"--start {first} is after --end {last}")
         raise typer.Exit(2)
+    newest = newest_complete_day(config, now, clients=clients, platforms=platforms)
+    for flag, value, given in (("--start", first, start), ("--end", last, end or start)):
+        refusal = future_days_error(flag, value, newest) if given else None
+        if refusal:
+            _error(refusal)
+            raise typer.Exit(2)
+    if start is None and end is None:
+        console.print(f"extracting {first} (yesterday in {zone}, the agency timezone)")
     return first, last
 
 
@@ -325,7 +348,7 @@ def extract(
     """Extract posts, comments, insights and ad statistics into the landing zone."""
     _setup_logging(verbose)
     cfg = _load(config)
-    first, last = _date_range(start, end)
+    first, last = _date_range(start, end, cfg, clients=client, platforms=platform)
     run_id = run_id or f"manual__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     began = time.monotonic()
     results = run_extract(
@@ -497,7 +520,7 @@ def run(
     """Extract → audit → load → dbt build → publish for a date range, without Airflow."""
     _setup_logging(False)
     cfg = _load(config)
-    first, last = _date_range(start, end)
+    first, last = _date_range(start, end, cfg, clients=client, platforms=platform)
     run_id = f"run__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     began = time.monotonic()
     results = run_extract(

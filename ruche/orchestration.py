@@ -84,6 +84,44 @@ def data_window(
     return last - dt.timedelta(days=max(days, 1) - 1), last
 
 
+def newest_complete_day(
+    config: RucheConfig,
+    now: dt.datetime,
+    *,
+    clients: list[str] | None = None,
+    platforms: list[str] | None = None,
+) -> tuple[dt.date, str]:
+    """The newest day that has ended at `now` for at least one selected account (in its
+    platform's reporting timezone) or in the agency timezone, with that timezone.
+
+    A date after it has ended nowhere: asking for it would land days of zeros marked final.
+    Dates up to it are accepted; an account whose own day is not over yet is extracted up to
+    its last complete day (the connector cuts the window and says so)."""
+    from connectors.base import AccountRef, last_complete_day
+    from connectors.runner import CONNECTORS
+
+    zones = {config.agency.timezone}
+    for client, platform, account in config.iter_accounts(clients, platforms):
+        ref = AccountRef(client.id, platform, account.id, timezone=client.timezone)
+        zones.add(CONNECTORS[platform].reporting_timezone(ref))
+    return max(((last_complete_day(now, zone), zone) for zone in sorted(zones)), key=_first)
+
+
+def _first(pair: tuple[Any, ...]) -> Any:
+    return pair[0]
+
+
+def future_days_error(label: str, day: dt.date, newest: tuple[dt.date, str]) -> str | None:
+    """A one-line refusal when `day` has not ended yet in any relevant timezone, else None."""
+    last, zone = newest
+    if day <= last:
+        return None
+    return (
+        f"{label} {day} has not ended yet: the last complete day is {last} ({zone}); "
+        f"choose {last} or earlier"
+    )
+
+
 def plan_accounts(config: RucheConfig, platforms: list[str] | None = None) -> list[dict[str, str]]:
     """One entry per enabled account: what each mapped extract task receives (no secret)."""
     return [
@@ -139,21 +177,50 @@ def extract_one(
     if result.error is not None:
         record_failure(landing, summary, end)
         result.raise_for_error()
+    record_resolution(landing, summary, end)
     return summary
 
 
-def record_failure(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
-    """A small JSON file beside the landed batches; loaded into ops.extract_failures."""
-    name = (
-        f"{FAILURES_DIR}/date={logical_date.isoformat()}/"
+def _failure_name(summary: dict[str, Any], logical_date: dt.date, folder: str = "") -> str:
+    return (
+        f"{FAILURES_DIR}/date={logical_date.isoformat()}/{folder}"
         f"{summary['platform']}__{summary['account_id']}__{safe_run_id(summary['run_id'])}.json"
     )
+
+
+def _write_json(landing: Any, name: str, item: dict[str, Any]) -> None:
     path = landing.path(name)
     landing.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     tmp = f"{path}.tmp-{uuid.uuid4().hex}"
     with landing.fs.open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(summary | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()}, handle)
+        json.dump(item | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()}, handle)
     landing.fs.mv(tmp, path)
+
+
+def record_failure(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
+    """A small JSON file beside the landed batches; loaded into ops.extract_failures."""
+    _write_json(landing, _failure_name(summary, logical_date), summary)
+
+
+def record_resolution(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
+    """After a success, mark the account's earlier failures of the same run date as resolved
+    (a transient failure that a task retry or a re-run fixed is not a failure any more)."""
+    earlier = landing.path(
+        f"{FAILURES_DIR}/date={logical_date.isoformat()}/"
+        f"{summary['platform']}__{summary['account_id']}__*.json"
+    )
+    if any(".tmp-" not in path for path in landing.fs.glob(earlier)):
+        _write_json(landing, _failure_name(summary, logical_date, "resolved/"), summary)
+
+
+def _read_records(landing: Any, pattern: str) -> list[tuple[str, dict[str, Any]]]:
+    records = []
+    for path in sorted(landing.fs.glob(landing.path(pattern))):
+        if ".tmp-" in path:
+            continue
+        with landing.fs.open(path, "r", encoding="utf-8") as handle:
+            records.append((path, json.load(handle)))
+    return records
 
 
 FAILURES_DDL = """
@@ -163,21 +230,27 @@ CREATE TABLE IF NOT EXISTS ops.extract_failures (
     logical_date DATE, kind VARCHAR, error VARCHAR, recorded_at TIMESTAMPTZ,
     source_file VARCHAR PRIMARY KEY
 );
+ALTER TABLE ops.extract_failures ADD COLUMN IF NOT EXISTS resolved_at TIMESTAMPTZ;
+ALTER TABLE ops.extract_failures ADD COLUMN IF NOT EXISTS resolved_by_run_id VARCHAR;
+CREATE OR REPLACE VIEW ops.open_extract_failures AS
+SELECT * EXCLUDE (resolved_at, resolved_by_run_id)
+FROM ops.extract_failures
+WHERE resolved_at IS NULL;
 """
+FAILURE_COLUMNS = (
+    "client_id, platform, account_id, run_id, logical_date, kind, error, recorded_at, source_file"
+)
 
 
 def load_failures(con: Any, landing: Any) -> int:
-    """Copy recorded extract failures into ops.extract_failures (idempotent)."""
+    """Copy recorded extract failures into ops.extract_failures (idempotent), and mark those a
+    later success of the same account and run date resolved."""
     con.execute(FAILURES_DDL)
-    pattern = landing.path(f"{FAILURES_DIR}/date=*/*.json")
     count = 0
-    for path in landing.fs.glob(pattern):
-        if ".tmp-" in path:
-            continue
-        with landing.fs.open(path, "r", encoding="utf-8") as handle:
-            item = json.load(handle)
+    for path, item in _read_records(landing, f"{FAILURES_DIR}/date=*/*.json"):
         con.execute(
-            "INSERT OR REPLACE INTO ops.extract_failures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO ops.extract_failures ({FAILURE_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 item["client_id"],
                 item["platform"],
@@ -191,7 +264,64 @@ def load_failures(con: Any, landing: Any) -> int:
             ],
         )
         count += 1
+    for path, item in _read_records(landing, f"{FAILURES_DIR}/date=*/resolved/*.json"):
+        con.execute(
+            "UPDATE ops.extract_failures SET resolved_at = ?, resolved_by_run_id = ? "
+            "WHERE client_id = ? AND platform = ? AND account_id = ? AND logical_date = ? "
+            "AND recorded_at <= ? AND resolved_at IS NULL",
+            [
+                item["recorded_at"],
+                item["run_id"],
+                item["client_id"],
+                item["platform"],
+                item["account_id"],
+                path.split("date=")[1][:10],
+                item["recorded_at"],
+            ],
+        )
     return count
+
+
+def days_not_over(planned: list[dict[str, str]], results: list[Any]) -> list[str]:
+    """One line per account that was extracted only up to its last complete day because the
+    run started before the requested day ended in its platform's reporting timezone."""
+    lines = []
+    for ref, result in zip(planned, results, strict=False):
+        cut = ((result or {}).get("notes") or {}).get("days_not_over")
+        if cut:
+            lines.append(
+                f"{ref['client_id']}/{ref['platform']}/{ref['account_id']}: extracted up to "
+                f"{cut['extracted'][1]}, {cut['requested'][1]} is not over yet in "
+                f"{cut['reporting_timezone']} (the next run fetches it)"
+            )
+    return lines
+
+
+def night_failures(
+    landing: Any, run_id: str, planned: list[dict[str, str]], results: list[Any]
+) -> list[str]:
+    """One line per planned account whose extract did not succeed in this run (`results[i]` is
+    the i-th mapped extract's summary, None when it failed or never ran), naming the account,
+    the error and the fix as recorded by `extract_one`."""
+    recorded = {
+        (item["platform"], item["account_id"]): item["error"]
+        for _, item in _read_records(
+            landing, f"{FAILURES_DIR}/date=*/*__{safe_run_id(run_id)}.json"
+        )
+    }
+    lines = []
+    for index, ref in enumerate(planned):
+        if index < len(results) and results[index] is not None:
+            continue
+        label = f"{ref['client_id']}/{ref['platform']}/{ref['account_id']}"
+        error = recorded.get((ref["platform"], ref["account_id"]))
+        lines.append(
+            f"{label}: {error}"
+            if error
+            else f"{label}: the extract did not finish (no error recorded: see the log of "
+            f"extract [{label}])"
+        )
+    return lines
 
 
 def load_platform(platform: str | None, *, paths: Paths, audit: bool = True) -> dict[str, Any]:

@@ -131,3 +131,15 @@ def test_dag_files_parse_fast_without_io(tmp_path):
             p.endswith("clients.demo.yml") or "/site-packages/" in p or "/lib/python" in p
             for p in info["opened"]
         ), info["opened"]
+
+
+def test_a_night_with_failed_accounts_ends_in_a_failing_leaf(dagbag):
+    # Airflow marks a run by its leaves: the loads run `all_done` (good accounts are loaded),
+    # so without a last check a night with failed accounts would show as a success.
+    dag = dagbag.dags["ruche_ingest"]
+    leaves = [t.task_id for t in dag.tasks if not t.downstream_list]
+    assert leaves == ["check_accounts"]
+    check = dag.get_task("check_accounts")
+    assert check.trigger_rule == "all_done"
+    assert check.upstream_task_ids == {"load_facebook", "load_instagram", "load_meta_ads"}
+    assert check.on_failure_callback, "the check must reach the alert connection when set"

@@ -4,7 +4,10 @@ ingest → audit → load → dbt build → publish, into a temporary warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -25,14 +28,18 @@ def airflow_run(tmp_path_factory, sandbox_session, demo_config):
     log = out / "airflow.log"
     demo.prepare_airflow(env, log)
 
-    def run(end: dt.date, days: int = 2, check: bool = True) -> str:
+    def run(end: dt.date, days: int = 2, check: bool = True) -> tuple[str, bool]:
+        """Both DAGs (the transform runs even after a red ingest, as the loads' Assets make it
+        run in Airflow); returns the log of this run and whether it reported a failure."""
         before = log.stat().st_size if log.exists() else 0
+        failed = False
         try:
             demo.run_dags(env, log, LOGICAL, days, end=end)
         except RuntimeError:
             if check:
                 raise
-        return log.read_text(errors="replace")[before:]
+            failed = True
+        return log.read_text(errors="replace")[before:], failed
 
     return paths, env, run, log
 
@@ -58,7 +65,7 @@ def marts_content(path) -> dict[str, list]:
 
 def test_nightly_run_populates_and_publishes_the_marts(airflow_run):
     paths, _, run, _ = airflow_run
-    run(DAY)
+    run(DAY)  # raises if a DAG run failed
     assert paths.published.exists()
     content = marts_content(paths.published)
     for mart in (
@@ -94,20 +101,55 @@ def test_the_same_date_twice_leaves_the_published_marts_identical(airflow_run):
     assert marts_content(paths.published) == marts_content(first)
 
 
+def _ingest_states(env) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "list-runs", "ruche_ingest", "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    listing = [line for line in proc.stdout.splitlines() if line.startswith(("[{", "[]"))]
+    return [run["state"] for run in json.loads(listing[-1])]
+
+
+def _extracted_at(path) -> dict[tuple[str, str], dt.datetime]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT platform, account_id, last_extracted_at FROM marts.data_freshness"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(platform, account): at for platform, account, at in rows}
+
+
 def test_one_account_failing_permanently_does_not_stop_the_others(airflow_run, sandbox_session):
-    paths, _, run, _ = airflow_run
+    paths, env, run, _ = airflow_run
+    assert _ingest_states(env) == ["success"]  # the earlier, clean nights
+    before = _extracted_at(paths.published)
     rule = sandbox_session.faults.add("token_expired", path=FAILING_IG, times=None)
     try:
-        text = run(DAY - dt.timedelta(days=1), check=False)
+        text, failed = run(DAY - dt.timedelta(days=1), check=False)
     finally:
         sandbox_session.faults.clear()
     assert rule.fired >= 1
+    # The night is red in Airflow, and its last task names the account, the error and the fix.
+    assert failed
+    assert _ingest_states(env) == ["failed"]
+    assert "1 of 9 accounts failed; the others were loaded:" in text
+    assert f"  - stride_athletics/instagram/{FAILING_IG}: " in text
     assert "instagram account 17841400000000002 of client stride_athletics" in text
     assert "What to do: the token expired" in text
+    # Every other account's data of this night was loaded and published.
+    after = _extracted_at(paths.published)
+    newer = {key for key, at in after.items() if at > max(before.values())}
+    assert newer == set(after) - {("instagram", FAILING_IG)} and len(newer) == 8
     con = duckdb.connect(str(paths.warehouse), read_only=True)
     try:
         failures = con.execute(
-            "SELECT client_id, platform, account_id, kind FROM ops.extract_failures"
+            "SELECT client_id, platform, account_id, kind FROM ops.open_extract_failures"
         ).fetchall()
         assert failures == [("stride_athletics", "instagram", FAILING_IG, "permanent")]
         loaded = {
@@ -126,3 +168,15 @@ def test_one_account_failing_permanently_does_not_stop_the_others(airflow_run, s
     finally:
         pub.close()
     assert published_at > dt.datetime(2026, 11, 1, tzinfo=dt.UTC)  # transform still published
+
+
+def test_a_day_not_over_yet_is_refused_by_the_trigger_params(airflow_run):
+    paths, env, _, log = airflow_run
+    conf = json.dumps({"days": 1, "end": "2027-01-01"})
+    with pytest.raises(RuntimeError):
+        demo.airflow(["dags", "test", "ruche_ingest", LOGICAL.isoformat(), "-c", conf], env, log)
+    text = log.read_text(errors="replace").rsplit("$ airflow", 1)[-1]
+    assert "end 2027-01-01 has not ended yet: the last complete day is" in text
+    assert "nothing was extracted: the plan task failed" in text  # the run is red
+    assert not list(paths.landing.rglob("date=2027-01-01"))
+    assert _ingest_states(env) == ["failed"]
