@@ -1,7 +1,7 @@
 {#-
     The days each extraction of an ad account asked for: one row per ad account, window and
     extraction of the ad daily insights. What the marts know a month's coverage from
-    (int_source_coverage); a narrow scan (no JSON) of the raw table.
+    (int_source_coverage); a narrow scan (no JSON), filtered by load time in incremental builds of the raw table.
 -#}
 with
 
@@ -19,7 +19,8 @@ final as (
         'ads' as source_name,
         _window_start as window_start,
         _window_end as window_end,
-        _extracted_at as extracted_at
+        _extracted_at as extracted_at,
+        _loaded_at as loaded_at
     from ad_insights
 
 )
