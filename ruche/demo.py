@@ -184,7 +184,8 @@ community as (
     select
         client_id,
         sum(posts_published) as posts,
-        sum(engagements) as engagements,
+        -- lifetime engagements of the posts published those days (not the account's daily one)
+        sum(post_engagements_lifetime) as engagements,
         sum(comments_received) as comments_received
     from rpt_community_daily, bounds
     where date between bounds.first_day and bounds.last_day

@@ -1,6 +1,8 @@
 {#-
     No comment text in the marts contains the name, username or id of a person who commented
-    on the same post, and no author_key equals a raw author id.
+    on the same post, nor a name part taken from one (a letter run of 4 letters or more, accents
+    removed, that is not an ordinary word: `aisha1989` → `aisha`) as a word of its own, and no
+    author_key equals a raw author id.
 
     Every comment is compared with every commenter of its post. A `--full-refresh` build, or
     `--vars '{full_history_tests: true}'`, checks the whole history with the commenters read
@@ -9,6 +11,7 @@
     `int_comments` (already parsed), so its cost does not grow with the history.
 -#}
 -- depends_on: {{ ref('int_comments') }}
+-- depends_on: {{ ref('ordinary_words') }}
 -- depends_on: {{ source('raw_facebook', 'comments') }}
 -- depends_on: {{ source('raw_instagram', 'comments') }}
 {%- set full = flags.FULL_REFRESH or var('full_history_tests', false) %}
@@ -78,6 +81,36 @@ mart_texts as (
     where comments.post_key in (select post_key from recent_posts)
     {%- endif %}
 
+),
+
+name_parts as (
+
+    select distinct
+        platform,
+        post_id,
+        name_part
+    from (
+        select
+            platform,
+            post_id,
+            unnest(regexp_extract_all(lower(strip_accents(author_name)), '[\pL\pM]+')) as name_part
+        from raw_authors
+    ) as parts
+    where length(name_part) >= 4
+        and name_part not in (select word from {{ ref('ordinary_words') }})
+
+),
+
+text_words as (
+
+    select distinct
+        platform,
+        post_id,
+        comment_key,
+        text,
+        unnest(regexp_extract_all(strip_accents(text), '[\pL\pM]+')) as word
+    from mart_texts
+
 )
 
 select
@@ -90,3 +123,14 @@ inner join raw_authors
 where contains(mart_texts.text, lower(raw_authors.author_name))
     or contains(mart_texts.text, raw_authors.author_id)
     or mart_texts.author_key = raw_authors.author_id
+
+union all
+
+select
+    text_words.comment_key,
+    text_words.text
+from text_words
+inner join name_parts
+    on text_words.platform = name_parts.platform
+    and text_words.post_id = name_parts.post_id
+    and text_words.word = name_parts.name_part

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import time
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +29,7 @@ import pytest
 
 from connectors.base import Window
 from connectors.http import RetryPolicy
-from connectors.landing import LandingZone
+from connectors.landing import LandingBatch, LandingZone
 from connectors.runner import extract_account
 
 from ..conftest import NOW
@@ -58,6 +59,8 @@ MARTS = (
     "fct_ad_daily",
     "rpt_campaign_daily",
     "rpt_targets_monthly",
+    "rpt_response_monthly",
+    "rpt_backlog_current",
 )
 PRIMARY_KEYS = {
     "dim_clients": "client_id",
@@ -73,10 +76,25 @@ PRIMARY_KEYS = {
     "fct_ad_daily": "ad_daily_key",
     "rpt_campaign_daily": "campaign_daily_key",
     "rpt_targets_monthly": "target_key",
+    "rpt_response_monthly": "response_monthly_key",
+    "rpt_backlog_current": "backlog_key",
 }
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+class WorldClockLanding(LandingZone):
+    """The real landing zone, stamping batches with the world's clock: the sandbox answers as of
+    its `now`, so that is when the extraction happened (the wall clock is weeks later)."""
+
+    def __init__(self, root: str, now: dt.datetime) -> None:
+        super().__init__(root)
+        self.now = now
+
+    def batch(self, **kwargs: Any) -> LandingBatch:
+        kwargs.setdefault("extracted_at", self.now)
+        return super().batch(**kwargs)
 
 
 def extract_all(config, base_url: str, landing: LandingZone, window: Window, run_id: str) -> None:
@@ -256,7 +274,7 @@ class Build:
 def build(tmp_path_factory, sandbox_session, demo_config) -> Build:
     """Extract the 30 days ending 2026-11-19 for the 9 demo accounts, load, `dbt build`."""
     work = tmp_path_factory.mktemp("dbt")
-    landing = LandingZone(str(work / "landing"))
+    landing = WorldClockLanding(str(work / "landing"), NOW)
     warehouse = work / "ruche.duckdb"
     started = time.monotonic()
     extract_all(demo_config, sandbox_session.url, landing, Window(START, END), "run_20261119")
@@ -607,6 +625,385 @@ def test_campaign_rates_and_currency(build):
     assert all(r["spend_reporting"] < r["spend"] for r in stride if r["spend"] > 1)
 
 
+# ---------------------------------------------------------------------------- BI readings (issue 10)
+
+
+@pytest.fixture(scope="module")
+def published(build) -> Path:
+    """The file BI tools read, published from the module's build."""
+    from ruche.publish import publish
+
+    target = build.work_dir / "published" / "marts.duckdb"
+    publish(build.warehouse, target, run_id="run_20261119")
+    return target
+
+
+def fold(text: str) -> str:
+    """Lowercase, accents removed (the redaction's own comparison, rewritten here)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def letter_runs(text: str) -> set[str]:
+    return set(re.findall(r"[^\W\d_]+", fold(text)))
+
+
+def ordinary_words(lang: str) -> set[str]:
+    """The words of the sandbox's own comment and reply corpus in `lang` (names left out)."""
+    from connectors.sandbox import content
+
+    words: set[str] = set()
+    for corpus in (content.COMMENTS, content.BRAND_REPLIES):
+        for (language, _sentiment), texts in corpus.items():
+            if language == lang:
+                for text in texts:
+                    words |= letter_runs(text.replace("{name}", " "))
+    return words
+
+
+def test_no_commenter_name_part_in_the_texts_of_the_published_file(build, world, published):
+    """On every post, no text (comment or brand reply) of the published file holds the display
+    name, handle or id of someone who commented on it, nor a name part taken from one: a letter
+    run of 4+ letters (accents ignored) that is not an ordinary word of the comment's language."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT posts.platform, posts.post_id, comments.comment_id, comments.text "
+            "FROM fct_comments AS comments JOIN dim_posts AS posts USING (post_key) "
+            "WHERE comments.text IS NOT NULL"
+        ).fetchall()
+    finally:
+        con.close()
+    by_post: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for platform, post_id, comment_id, text in rows:
+        by_post[(platform, post_id)].append((comment_id, text))
+    ordinary = {lang: ordinary_words(lang) for lang in ("fr", "en")}
+    checked = parts_checked = handle_shaped = 0
+    leaks = []
+    for (platform, post_id), texts in by_post.items():
+        truth = world.comment_truth(platform, post_id)
+        language = {c["id"]: c["language"] for c in truth}
+        people = [(c["author_name"], c["from_id"]) for c in truth if not c["is_brand_reply"]]
+        handle_shaped += sum(bool(re.search(r"[a-z]{4,}\d", name)) for name, _ in people)
+        for comment_id, text in texts:
+            words = letter_runs(text)
+            lang = language[comment_id]
+            checked += 1
+            for name, author_id in people:
+                parts = {p for p in letter_runs(name) if len(p) >= 4} - ordinary[lang]
+                parts_checked += len(parts)
+                if fold(name) in fold(text) or author_id in text or words & parts:
+                    leaks.append((platform, post_id, name, text))
+    assert checked > 4000 and parts_checked > 10000 and handle_shaped > 100
+    assert not leaks, leaks[:10]
+
+
+def landed_coverage(build, tz_of) -> dict[tuple[str, str, str], tuple[dt.date, dt.date]]:
+    """(platform, account_id, source) → (first day asked for, last day asked for after it had
+    ended), from the landing manifests (independent of dbt)."""
+    sources = {
+        ("facebook", "posts"): "content",
+        ("instagram", "media"): "content",
+        ("facebook", "page_insights"): "account_metrics",
+        ("instagram", "user_insights"): "account_metrics",
+        ("meta_ads", "ad_insights"): "ads",
+    }
+    coverage: dict[tuple[str, str, str], tuple[dt.date, dt.date]] = {}
+    for manifest in build.landing.list_batches():
+        source = sources.get((manifest.platform, manifest.entity))
+        if source is None:
+            continue
+        zone = tz_of(manifest.platform, manifest.account_id, source)
+        extracted = dt.datetime.fromisoformat(manifest.extracted_at)
+        ended = extracted.astimezone(zone).date() - dt.timedelta(days=1)
+        first = dt.date.fromisoformat(manifest.window_start)
+        last = min(dt.date.fromisoformat(manifest.window_end), ended)
+        key = (manifest.platform, manifest.account_id, source)
+        old = coverage.get(key, (first, last))
+        coverage[key] = (min(old[0], first), max(old[1], last))
+    return coverage
+
+
+def test_no_month_is_complete_before_its_data_covers_it(build, world, demo_config):
+    clients = {client.id: client for client in demo_config.clients}
+
+    def tz_of(platform: str, account_id: str, source: str) -> ZoneInfo:
+        if source == "account_metrics":
+            return PACIFIC
+        if source == "ads":
+            return world._account("meta_ads", account_id).zone
+        [client] = [
+            c
+            for c in demo_config.clients
+            if account_id in {a.id for a in c.accounts.by_platform().get(platform, [])}
+        ]
+        return ZoneInfo(client.timezone)
+
+    coverage = landed_coverage(build, tz_of)
+    kpi_source = {
+        "posts": "content",
+        "comments_received": "content",
+        "response_rate": "content",
+        "median_first_response_business_minutes": "content",
+        "spend": "ads",
+        "clicks": "ads",
+        "conversions": "ads",
+        "cpa": "ads",
+        "roas": "ads",
+    }
+    rows = query(
+        build.warehouse,
+        "SELECT client_id, kpi, platform_scope, month_start, actual_value, is_met, "
+        "is_month_complete, missing_coverage FROM marts.rpt_targets_monthly",
+    )
+    complete = incomplete = 0
+    for row in rows:
+        source = kpi_source.get(row["kpi"], "account_metrics")
+        platforms = {
+            "content": ("facebook", "instagram"),
+            "account_metrics": ("facebook", "instagram"),
+        }
+        in_scope = [
+            (platform, account.id)
+            for platform, accounts in clients[row["client_id"]].accounts.by_platform().items()
+            for account in accounts
+            if platform in platforms.get(source, ("meta_ads",))
+            and row["platform_scope"] in ("all", platform)
+        ]
+        month_start = row["month_start"]
+        month_end = (month_start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        expected = bool(in_scope) and all(
+            (key := (platform, account_id, source)) in coverage
+            and coverage[key][0] <= month_start
+            and coverage[key][1] >= month_end
+            for platform, account_id in in_scope
+        )
+        assert row["is_month_complete"] is expected, (row, in_scope)
+        if expected:
+            complete += 1
+            assert row["missing_coverage"] is None
+        else:
+            incomplete += 1
+            assert row["is_met"] is None, row
+            late = [a for p, a in in_scope if coverage[(p, a, source)][1] < month_end]
+            early = [a for p, a in in_scope if coverage[(p, a, source)][0] > month_start]
+            assert all(a in row["missing_coverage"] for a in late + early), row
+    assert complete and incomplete
+    # the issue's case: account metrics start mid-October, so October's views/engagements are
+    # partial even though posts and ads cover October
+    october = [r for r in rows if r["month_start"] == dt.date(2026, 10, 1)]
+    assert any(r["is_month_complete"] for r in october)
+    assert not any(r["is_month_complete"] for r in october if r["kpi"] in ("views", "engagements"))
+
+
+def test_a_day_extracted_before_it_ended_never_shows_as_zero(build, world):
+    """Meta answers a Pacific day still under way with zeros: such a day is NULL and flagged,
+    and the month's actual leaves it out."""
+    rows = query(
+        build.warehouse,
+        "SELECT client_id, platform, account_id, date, views, reach, engagements, new_followers, "
+        "accounts_engaged, is_day_complete FROM marts.fct_account_daily",
+    )
+    under_way = 0
+    for row in rows:
+        ended = dt.datetime.combine(row["date"] + dt.timedelta(days=1), dt.time(), PACIFIC)
+        if ended > NOW:
+            under_way += 1
+            assert row["is_day_complete"] is False, row
+            for metric in ("views", "reach", "engagements", "new_followers", "accounts_engaged"):
+                assert row[metric] is None, row
+        elif row["views"] is not None:
+            assert row["is_day_complete"] is True, row
+    assert under_way >= 3
+    # November's views of the one client with a views target: the complete days only
+    [target] = query(
+        build.warehouse,
+        "SELECT client_id, actual_value FROM marts.rpt_targets_monthly "
+        "WHERE kpi = 'views' AND month_start = DATE '2026-11-01'",
+    )
+    days = [
+        dt.date(2026, 11, 1) + dt.timedelta(days=n)
+        for n in range(30)
+        if dt.datetime.combine(dt.date(2026, 11, 2) + dt.timedelta(days=n), dt.time(), PACIFIC)
+        <= NOW
+    ]
+    accounts = {
+        (r["platform"], r["account_id"]) for r in rows if r["client_id"] == target["client_id"]
+    }
+    expected = 0
+    for platform, account_id in accounts:
+        for day in days:
+            truth = world.account_daily(platform, account_id, day)
+            expected += truth["page_media_view" if platform == "facebook" else "views"]
+    assert target["actual_value"] == expected
+
+
+def test_partial_days_of_rpt_community_daily_are_flagged(build, demo_config):
+    zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
+    rows = query(
+        build.warehouse,
+        "SELECT client_id, platform, date, is_day_complete FROM marts.rpt_community_daily",
+    )
+    partial = 0
+    for row in rows:
+        last_complete = min(
+            END, NOW.astimezone(zones[row["client_id"]]).date() - dt.timedelta(days=1)
+        )
+        assert row["is_day_complete"] is (row["date"] <= last_complete), row
+        partial += not row["is_day_complete"]
+    assert partial > 0
+
+
+def comments_frame(path: Path) -> list[dict]:
+    return query(
+        path,
+        "SELECT client_id, platform, created_at, created_date_local, is_brand_reply, is_hidden, "
+        "is_answered, first_brand_reply_at, response_business_minutes FROM marts.fct_comments",
+    )
+
+
+def median(values: list[float]) -> float | None:
+    values = sorted(values)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def test_response_monthly_is_computed_from_the_comments(build):
+    comments = [c for c in comments_frame(build.warehouse) if not c["is_brand_reply"]]
+    groups: dict[tuple[str, str, dt.date], list[dict]] = defaultdict(list)
+    for c in comments:
+        month = c["created_date_local"].replace(day=1)
+        groups[(c["client_id"], c["platform"], month)].append(c)
+        groups[(c["client_id"], "all", month)].append(c)
+    rows = query(build.warehouse, "SELECT * FROM marts.rpt_response_monthly")
+    assert {(r["client_id"], r["platform_scope"], r["month_start"]) for r in rows} == set(groups)
+    for row in rows:
+        group = groups[(row["client_id"], row["platform_scope"], row["month_start"])]
+        waiting = [c for c in group if not c["is_hidden"]]
+        answered = [c for c in waiting if c["is_answered"]]
+        assert row["comments_received"] == len(group)
+        assert row["comments_awaiting_response"] == len(waiting)
+        assert row["response_rate"] == (
+            pytest.approx(len(answered) / len(waiting)) if waiting else None
+        )
+        expected = median([c["response_business_minutes"] for c in answered])
+        assert row["median_first_response_business_minutes"] == pytest.approx(expected), row
+    # the targets read the same figures
+    targets = query(
+        build.warehouse,
+        "SELECT targets.kpi, targets.actual_value, monthly.response_rate, "
+        "monthly.median_first_response_business_minutes AS median "
+        "FROM marts.rpt_targets_monthly AS targets JOIN marts.rpt_response_monthly AS monthly "
+        "ON monthly.client_id = targets.client_id AND monthly.month_start = targets.month_start "
+        "AND monthly.platform_scope = targets.platform_scope "
+        "WHERE targets.kpi IN ('response_rate', 'median_first_response_business_minutes')",
+    )
+    assert targets
+    for row in targets:
+        mine = row["response_rate"] if row["kpi"] == "response_rate" else row["median"]
+        assert row["actual_value"] == pytest.approx(mine)
+
+
+def expected_backlog(comments: list[dict], zones: dict[str, ZoneInfo], as_of: dt.date) -> dict:
+    """Comments waiting at the end of `as_of` (client-local): received by then, in the 28-day
+    lookback, not hidden, not answered by then."""
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for c in comments:
+        if c["is_brand_reply"] or c["is_hidden"]:
+            continue
+        zone = zones[c["client_id"]]
+        stop = c["created_at"] + dt.timedelta(days=28)
+        if c["first_brand_reply_at"] is not None:
+            stop = min(stop, c["first_brand_reply_at"])
+        if c["created_date_local"] <= as_of < stop.astimezone(zone).date():
+            out[(c["client_id"], c["platform"])] += 1
+    return out
+
+
+def test_backlog_current_covers_every_series(build, demo_config):
+    zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
+    rows = query(build.warehouse, "SELECT * FROM marts.rpt_backlog_current")
+    series = {
+        (client.id, platform)
+        for client in demo_config.clients
+        for platform in client.accounts.by_platform()
+        if platform in ("facebook", "instagram")
+    }
+    assert {(r["client_id"], r["platform"]) for r in rows} == series
+    comments = comments_frame(build.warehouse)
+    for row in rows:
+        as_of = NOW.astimezone(zones[row["client_id"]]).date() - dt.timedelta(days=1)
+        assert row["as_of_date"] == as_of
+        expected = expected_backlog(comments, zones, as_of)
+        assert row["unanswered_comments"] == expected[(row["client_id"], row["platform"])], row
+    # the daily mart agrees where it has a row for that day
+    daily = query(
+        build.warehouse,
+        "SELECT backlog.unanswered_comments, daily.unanswered_at_end_of_day "
+        "FROM marts.rpt_backlog_current AS backlog JOIN marts.rpt_community_daily AS daily "
+        "ON daily.client_id = backlog.client_id AND daily.platform = backlog.platform "
+        "AND daily.date = backlog.as_of_date",
+    )
+    assert daily and all(r["unanswered_comments"] == r["unanswered_at_end_of_day"] for r in daily)
+
+
+def readme_queries() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Querying the marts from a BI tool", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sql\n(.*?)```", section, re.DOTALL)
+    return [q.strip().rstrip(";") for block in blocks for q in block.split(";\n") if q.strip()]
+
+
+def test_readme_queries_answer_right_on_the_published_file(build, published, demo_config):
+    """Each example query of the README's BI section, run on the published file as if today
+    were the world's day, against figures recomputed from the comments."""
+    today = NOW.astimezone(PACIFIC).date() + dt.timedelta(days=1)  # 2026-11-20
+    queries = readme_queries()
+    assert len(queries) == 4
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        results = []
+        for sql in queries:
+            cursor = con.execute(sql.replace("current_date", f"DATE '{today.isoformat()}'"))
+            names = [d[0] for d in cursor.description]
+            results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
+    finally:
+        con.close()
+    response, backlog, targets, campaigns = results
+    comments = comments_frame(build.warehouse)
+    received = [
+        c
+        for c in comments
+        if not c["is_brand_reply"] and c["created_date_local"] >= dt.date(2026, 11, 1)
+    ]
+    assert len(response) == 9  # 3 clients × facebook, instagram, all
+    for row in response:
+        group = [
+            c
+            for c in received
+            if c["client_id"] == row["client_id"]
+            and row["platform_scope"] in ("all", c["platform"])
+        ]
+        waiting = [c for c in group if not c["is_hidden"]]
+        answered = [c for c in waiting if c["is_answered"]]
+        assert row["comments_received"] == len(group)
+        assert row["response_rate"] == pytest.approx(len(answered) / len(waiting))
+        assert row["median_first_response_business_minutes"] == pytest.approx(
+            median([c["response_business_minutes"] for c in answered])
+        )
+        assert row["is_month_complete"] is False  # November is under way
+    zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
+    assert len(backlog) == 6  # every series, with activity on the last day or not
+    for row in backlog:
+        expected = expected_backlog(comments, zones, row["as_of_date"])
+        assert row["unanswered_comments"] == expected[(row["client_id"], row["platform"])]
+    assert targets and all(r["is_met"] is None for r in targets)
+    assert campaigns
+
+
 # ---------------------------------------------------------------------------- incremental
 
 
@@ -619,7 +1016,7 @@ def second_day(build, demo_config, tmp_path_factory):
 
     work = tmp_path_factory.mktemp("dbt_day2")
     later = World(demo_config, seed=7, now=NOW + dt.timedelta(days=1))
-    landing = LandingZone(str(work / "landing"))
+    landing = WorldClockLanding(str(work / "landing"), later.now)
     with SandboxServer(later) as server:
         day = END + dt.timedelta(days=1)
         extract_all(demo_config, server.url, landing, Window(day, day), "run_20261120")

@@ -49,7 +49,8 @@ final as (
         views,
         reach,
         engagements,
-        accounts_engaged
+        accounts_engaged,
+        is_day_complete
     from with_previous
 
 )

@@ -2,7 +2,8 @@
     One row per IG account per Meta (Pacific) day. Instagram gives no daily follower total:
     `followers` is the account node's `followers_count` read by the run of that logical date
     (NULL on days no run read it); `new_followers` is the `follower_count` metric (new follows,
-    not net of unfollows).
+    not net of unfollows). A day extracted before it ended in Pacific time has no metrics
+    (NULL, `is_day_complete` false): Meta answers a day under way with zeros.
 -#}
 with
 
@@ -24,11 +25,12 @@ metrics as (
         client_id,
         ig_user_id as account_id,
         metric_date as date_day,
-        max(case when metric_name = 'follower_count' then metric_value end) as new_followers,
-        max(case when metric_name = 'views' then metric_value end) as views,
-        max(case when metric_name = 'reach' then metric_value end) as reach,
-        max(case when metric_name = 'total_interactions' then metric_value end) as engagements,
-        max(case when metric_name = 'accounts_engaged' then metric_value end) as accounts_engaged
+        max(case when metric_name = 'follower_count' and is_day_complete then metric_value end) as new_followers,
+        max(case when metric_name = 'views' and is_day_complete then metric_value end) as views,
+        max(case when metric_name = 'reach' and is_day_complete then metric_value end) as reach,
+        max(case when metric_name = 'total_interactions' and is_day_complete then metric_value end) as engagements,
+        max(case when metric_name = 'accounts_engaged' and is_day_complete then metric_value end) as accounts_engaged,
+        bool_and(is_day_complete) as is_day_complete
     from insights
     group by 1, 2, 3
 
@@ -57,7 +59,8 @@ final as (
         metrics.views,
         metrics.reach,
         metrics.engagements,
-        metrics.accounts_engaged
+        metrics.accounts_engaged,
+        coalesce(metrics.is_day_complete, false) as is_day_complete
     from metrics
     full outer join followers
         on metrics.account_id = followers.account_id

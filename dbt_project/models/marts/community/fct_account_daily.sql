@@ -29,6 +29,7 @@ final as (
         daily.reach,
         daily.engagements,
         daily.accounts_engaged,
+        coalesce(daily.is_day_complete, false) as is_day_complete,
         -- Page / IG daily metrics are re-read {{ var('account_daily_refetch_days') }} days back
         daily.date_day < cast(
             {{ dbt.dateadd('day', -var('account_daily_refetch_days'), 'accounts.last_run_date') }} as date

@@ -44,6 +44,12 @@ lexicon as (
 
 ),
 
+ordinary_words as (
+
+    select * from {{ ref('ordinary_words') }}
+
+),
+
 accounts as (
 
     select * from {{ ref('int_accounts') }}
@@ -162,10 +168,11 @@ received_in_hours as (
 
 post_identifiers as (
 
-    -- the identifier tokens of the people who commented on each post (see macros/privacy.sql)
+    -- the identifier tokens of the people who commented on each post, ordinary words excepted
+    -- (see macros/privacy.sql)
     select distinct
-        post_key,
-        token
+        tokens.post_key,
+        tokens.token
     from (
         select
             post_key,
@@ -178,7 +185,8 @@ post_identifiers as (
         from scoped_comments
         where not is_brand_reply
     ) as tokens
-    where token is not null
+    where tokens.token is not null
+        and tokens.token not in (select word from ordinary_words)
 
 ),
 

@@ -4,6 +4,10 @@
     are not hidden (a hidden comment was moderated, not left waiting), whenever they were
     answered; the backlog counts, at the end of the day, comments received in the
     `unanswered_lookback_days` before it that no brand reply had answered by then.
+    `post_engagements_lifetime` and `post_views_lifetime` are the lifetime figures of the posts
+    published that day (their latest snapshot), not the account's daily figures
+    (fct_account_daily). A day after the last day the extractions covered (the night's partial
+    day, in the client's time zone) is flagged `is_day_complete = false`: its counts are partial.
 -#}
 {%- set lookback_days = var('unanswered_lookback_days') -%}
 {%- set lookback_end = dbt.dateadd('day', lookback_days, 'comments.created_at') -%}
@@ -31,6 +35,25 @@ post_metrics as (
 clients as (
 
     select * from {{ ref('stg_config__clients') }}
+
+),
+
+coverage as (
+
+    select * from {{ ref('int_source_coverage') }}
+
+),
+
+-- the last client-local day every account of the series had covered, complete, when extracted
+last_complete_days as (
+
+    select
+        client_id,
+        platform,
+        min(covered_through) as last_complete_date
+    from coverage
+    where source_name = 'content'
+    group by 1, 2
 
 ),
 
@@ -81,8 +104,8 @@ daily_posts as (
         posts.platform,
         posts.published_date_local as date_day,
         count(*) as posts_published,
-        sum(post_metrics.engagements) as engagements,
-        sum(post_metrics.views) as views
+        sum(post_metrics.engagements) as post_engagements_lifetime,
+        sum(post_metrics.views) as post_views_lifetime
     from posts
     left join post_metrics
         on posts.post_key = post_metrics.post_key
@@ -185,8 +208,8 @@ joined as (
         spine.platform,
         spine.date_day,
         coalesce(daily_posts.posts_published, 0) as posts_published,
-        coalesce(daily_posts.engagements, 0) as engagements,
-        coalesce(daily_posts.views, 0) as views,
+        coalesce(daily_posts.post_engagements_lifetime, 0) as post_engagements_lifetime,
+        coalesce(daily_posts.post_views_lifetime, 0) as post_views_lifetime,
         coalesce(daily_comments.comments_received, 0) as comments_received,
         coalesce(daily_comments.top_level_comments_received, 0) as top_level_comments_received,
         coalesce(daily_comments.brand_replies, 0) as brand_replies,
@@ -203,7 +226,8 @@ joined as (
         daily_comments.median_first_response_minutes,
         daily_comments.p90_first_response_minutes,
         coalesce(backlog.unanswered_at_end_of_day, 0) as unanswered_at_end_of_day,
-        coalesce(daily_comments.negative_comments, 0) as negative_comments
+        coalesce(daily_comments.negative_comments, 0) as negative_comments,
+        coalesce(spine.date_day <= last_complete_days.last_complete_date, false) as is_day_complete
     from spine
     left join daily_posts
         on spine.client_id = daily_posts.client_id
@@ -217,6 +241,9 @@ joined as (
         on spine.client_id = backlog.client_id
         and spine.platform = backlog.platform
         and spine.date_day = backlog.date_day
+    left join last_complete_days
+        on spine.client_id = last_complete_days.client_id
+        and spine.platform = last_complete_days.platform
 
 ),
 
@@ -241,9 +268,10 @@ final as (
         client_id,
         platform,
         date_day as date,
+        is_day_complete,
         posts_published,
-        engagements,
-        views,
+        post_engagements_lifetime,
+        post_views_lifetime,
         comments_received,
         top_level_comments_received,
         brand_replies,

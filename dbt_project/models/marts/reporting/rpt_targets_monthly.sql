@@ -38,9 +38,33 @@ ad_daily as (
 
 ),
 
-accounts as (
+coverage as (
 
-    select * from {{ ref('int_accounts') }}
+    select * from {{ ref('int_source_coverage') }}
+
+),
+
+-- the source each KPI's actual comes from
+kpi_sources as (
+
+    select kpi, source_name
+    from (
+        values
+            ('posts', 'content'),
+            ('comments_received', 'content'),
+            ('response_rate', 'content'),
+            ('median_first_response_business_minutes', 'content'),
+            ('views', 'account_metrics'),
+            ('reach', 'account_metrics'),
+            ('engagements', 'account_metrics'),
+            ('engagement_rate', 'account_metrics'),
+            ('follower_growth', 'account_metrics'),
+            ('spend', 'ads'),
+            ('clicks', 'ads'),
+            ('conversions', 'ads'),
+            ('cpa', 'ads'),
+            ('roas', 'ads')
+    ) as mapping (kpi, source_name)
 
 ),
 
@@ -216,16 +240,6 @@ client_months as (
 
 ),
 
-client_last_run as (
-
-    select
-        client_id,
-        max(last_run_date) as last_run_date
-    from accounts
-    group by 1
-
-),
-
 target_months as (
 
     -- a target without a month applies to every month with data; a dated one to its month
@@ -243,6 +257,49 @@ target_months as (
     left join client_months
         on targets.client_id = client_months.client_id
         and targets.target_month is null
+
+),
+
+month_coverage as (
+
+    -- every account in scope must cover the month in the KPI source's own days
+    select
+        target_months.client_id,
+        target_months.kpi,
+        target_months.platform_scope,
+        target_months.month_start,
+        max(coverage.covered_from) as covered_from,
+        min(coverage.covered_through) as covered_through,
+        count(coverage.account_id) > 0
+            and bool_and(
+                coverage.covered_from <= cast(target_months.month_start as date)
+                and coverage.covered_through >= cast({{ dbt.last_day('target_months.month_start', 'month') }} as date)
+            ) as is_month_complete,
+        case
+            when count(coverage.account_id) = 0 then 'no ' || replace(max(kpi_sources.source_name), '_', ' ')
+                || ' extracted for this scope'
+            else string_agg(
+                case
+                    when coverage.covered_from > cast(target_months.month_start as date)
+                        or coverage.covered_through < cast({{ dbt.last_day('target_months.month_start', 'month') }} as date)
+                        then coverage.platform || ' ' || coverage.account_id || ' '
+                            || replace(coverage.source_name, '_', ' ') || ': '
+                            || cast(coverage.covered_from as {{ dbt.type_string() }}) || ' to '
+                            || coalesce(cast(coverage.covered_through as {{ dbt.type_string() }}), 'no complete day')
+                            || ' (' || coverage.day_timezone || ' days)'
+                end,
+                '; ' order by coverage.platform, coverage.account_id
+            )
+        end as missing_coverage
+    from target_months
+    inner join kpi_sources
+        on target_months.kpi = kpi_sources.kpi
+    left join coverage
+        on target_months.client_id = coverage.client_id
+        and kpi_sources.source_name = coverage.source_name
+        and (target_months.platform_scope = 'all' or target_months.platform_scope = coverage.platform)
+    where target_months.month_start is not null
+    group by 1, 2, 3, 4
 
 ),
 
@@ -273,13 +330,16 @@ final as (
         end as direction,
         {{ safe_divide('actuals.actual_value', 'target_months.target_value') }} as attainment,
         case
-            when actuals.actual_value is null then null
+            -- a partial month is neither met nor missed yet
+            when actuals.actual_value is null or not coalesce(month_coverage.is_month_complete, false) then null
             when target_months.kpi in ('cpa', 'median_first_response_business_minutes')
                 then actuals.actual_value <= target_months.target_value
             else actuals.actual_value >= target_months.target_value
         end as is_met,
-        cast({{ dbt.last_day('target_months.month_start', 'month') }} as date) <= client_last_run.last_run_date
-            as is_month_complete,
+        coalesce(month_coverage.is_month_complete, false) as is_month_complete,
+        month_coverage.covered_from as data_covered_from,
+        month_coverage.covered_through as data_covered_through,
+        month_coverage.missing_coverage,
         target_months.is_recurring_target
     from target_months
     left join actuals
@@ -287,8 +347,11 @@ final as (
         and target_months.kpi = actuals.kpi
         and target_months.platform_scope = actuals.platform_scope
         and target_months.month_start = actuals.month_start
-    left join client_last_run
-        on target_months.client_id = client_last_run.client_id
+    left join month_coverage
+        on target_months.client_id = month_coverage.client_id
+        and target_months.kpi = month_coverage.kpi
+        and target_months.platform_scope = month_coverage.platform_scope
+        and target_months.month_start = month_coverage.month_start
     where target_months.month_start is not null
 
 )

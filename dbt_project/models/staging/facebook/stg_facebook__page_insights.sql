@@ -2,6 +2,8 @@
     Page daily insights unnested to one row per Page, metric and day. `end_time` closes a
     Pacific day (Meta's reporting day) and is rendered in UTC: 2026-10-21T07:00:00+0000 closes
     2026-10-20. Overlapping windows repeat a day: the latest extraction wins.
+    `is_day_complete`: the day had ended (in Pacific time) when it was extracted; a day still
+    under way is reported by Meta as zeros or partial counts, never as its final figure.
 -#}
 with
 
@@ -57,6 +59,7 @@ final as (
         ) as metric_date,
         end_at,
         metric_value,
+        _extracted_at >= end_at as is_day_complete,
         _extracted_at as extracted_at,
         _loaded_at as loaded_at,
         _run_id as run_id

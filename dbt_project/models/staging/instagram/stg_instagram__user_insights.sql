@@ -4,6 +4,8 @@
     `values` (end_time closes the Pacific day, as for Pages); `total_value` items (views,
     accounts_engaged, total_interactions) were requested one day at a time, the day in `_day`.
     Overlapping windows repeat a day: the latest extraction wins.
+    `is_day_complete`: the Pacific day had ended when it was extracted; Meta answers a day still
+    under way with zeros (`total_value`) or partial counts, never with its final figure.
 -#}
 with
 
@@ -88,6 +90,10 @@ final as (
         metric_kind,
         metric_date,
         metric_value,
+        _extracted_at >= {{ local_to_utc(
+            'cast(' ~ dbt.dateadd('day', 1, 'metric_date') ~ ' as timestamp)',
+            "'" ~ var('meta_insights_timezone') ~ "'"
+        ) }} as is_day_complete,
         _extracted_at as extracted_at,
         _loaded_at as loaded_at,
         _run_id as run_id
