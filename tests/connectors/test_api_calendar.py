@@ -194,3 +194,25 @@ def test_landing_record_is_plain_json(sandbox, demo_config, tmp_path):
     with landing.fs.open(path, "r", encoding="utf-8") as handle:
         item = json.load(handle)
     assert item["days_left"] == 1 and item["sunset"] == "2028-07-29"
+
+
+def test_ruche_load_puts_the_warning_in_ops(sandbox, demo_config, tmp_path):
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+    from tests.conftest import DEMO_CONFIG
+
+    client, account = _first_account(demo_config, "meta_ads")
+    near = dt.datetime(2028, 7, 1, 6, tzinfo=dt.UTC)
+    result, landing = _run(sandbox, tmp_path, client, "meta_ads", account, now=near, run_id="n1")
+    assert result.ok, result.error
+    warehouse = tmp_path / "w.duckdb"
+    args = ["load", "-c", str(DEMO_CONFIG), "--landing", landing.root, "--no-audit"]
+    ran = CliRunner().invoke(app, [*args, "--warehouse", str(warehouse)])
+    assert ran.exit_code == 0, ran.output
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute("select platform, days_left, run_id from ops.api_warnings").fetchall()
+    finally:
+        con.close()
+    assert rows == [("meta_ads", 28, "n1")]
