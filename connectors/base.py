@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 from connectors.errors import ErrorContext, PermanentError
 from connectors.http import HttpClient, RetryPolicy
 from connectors.landing import CONTEXT_KEY
+from ruche.platforms import platform as platform_entry
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,12 @@ class Connector(ABC):
     """A platform module. Subclasses set the class constants and implement `streams`."""
 
     platform: ClassVar[str]
-    api_version: ClassVar[str]
+    api_version: str
+    """The API version requested; the class value is the default, `configured_api_version`
+    the one a run uses (an instance attribute once the runner has resolved it)."""
+    api_version_env: ClassVar[str | None] = None
+    """Environment variable that overrides `api_version` (None: not configurable)."""
+    api_version_pattern: ClassVar[str] = r"[A-Za-z0-9._-]+"
     default_base_url: ClassVar[str]
     entities: ClassVar[tuple[str, ...]]
     refetch_days: ClassVar[int]
@@ -130,6 +137,27 @@ class Connector(ABC):
     def effective_refetch_days(self) -> int:
         override = self.account.refetch_days
         return self.refetch_days if override is None else override
+
+    @classmethod
+    def removed_metrics(cls) -> frozenset[str]:
+        """What the platform removed (the registry's API calendar), read when a run asks: a
+        name listed there is never requested, whatever the defaults or an account's `fields`."""
+        return platform_entry(cls.platform).removed_metric_names
+
+    @classmethod
+    def configured_api_version(cls, env: Mapping[str, str] | None = None) -> str:
+        """`api_version`, or the value of `api_version_env` when set; ValueError (one line,
+        naming the setting) when that value is not a version of this API."""
+        env = os.environ if env is None else env
+        raw = (env.get(cls.api_version_env) or "").strip() if cls.api_version_env else ""
+        if not raw:
+            return cls.api_version
+        if not re.fullmatch(cls.api_version_pattern, raw):
+            raise ValueError(
+                f"{cls.api_version_env}={raw!r} is not an API version of {cls.platform}; "
+                f"expected one like {cls.api_version!r} (or unset it for the default)"
+            )
+        return raw
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:

@@ -18,13 +18,15 @@ from typing import Any
 from connectors.base import Connector, Stream, Window, with_context
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
+    GRAPH_API_VERSION_ENV,
     GRAPH_BASE_URL,
-    META_ORGANIC_TIMEZONE,
+    GRAPH_VERSION_PATTERN,
     classify_graph,
     cursor_paginator,
     graph_date_range,
     read_graph_usage,
 )
+from ruche.platforms.meta import FACEBOOK
 
 PERMISSIONS = "pages_read_engagement, read_insights, pages_show_list"
 
@@ -66,51 +68,37 @@ PAGE_METRICS = (
     "page_daily_follows_unique",
     "page_post_engagements",
 )
-# Removed by Meta (2024-03-14, 2025-06-15, 2025-11-15). Never requested, even when an account's
-# `fields` option names them: the API would fail the whole request with error #100.
-REMOVED_METRICS = frozenset(
-    {
-        "page_impressions",
-        "page_impressions_unique",
-        "page_impressions_paid",
-        "page_fans",
-        "page_fan_adds",
-        "page_fan_adds_unique",
-        "page_fan_removes",
-        "page_engaged_users",
-        "page_consumptions",
-        "page_posts_impressions",
-        "post_impressions",
-        "post_impressions_unique",
-        "post_impressions_paid",
-        "post_impressions_organic",
-        "post_impressions_fan",
-        "post_impressions_viral",
-        "post_engaged_users",
-    }
-)
+# Removed by Meta: the registry's API calendar lists them with their dates and replacements.
+# Never requested, even when an account's `fields` option names them: the API would fail the
+# whole request with error #100.
+REMOVED_METRICS = FACEBOOK.removed_metric_names
 
-REFETCH_DAYS = 28
-PAGE_INSIGHTS_REFETCH_DAYS = 3
+REFETCH_DAYS = FACEBOOK.refetch_days
+PAGE_INSIGHTS_REFETCH_DAYS = FACEBOOK.entity_refetch_days("page_insights")
 PAGE_INSIGHTS_MAX_DAYS = 90  # the API's limit on a since/until span
 
 
 def choose_metrics(
-    defaults: tuple[str, ...], requested: tuple[str, ...] | None, prefix: str
+    defaults: tuple[str, ...],
+    requested: tuple[str, ...] | None,
+    prefix: str,
+    removed: frozenset[str] = REMOVED_METRICS,
 ) -> tuple[tuple[str, ...], list[str]]:
     """Metrics to request and those dropped because Meta removed them."""
     wanted = tuple(m for m in (requested or ()) if m.startswith(prefix)) or defaults
-    dropped = [m for m in wanted if m in REMOVED_METRICS]
-    return tuple(m for m in wanted if m not in REMOVED_METRICS), dropped
+    dropped = [m for m in wanted if m in removed]
+    return tuple(m for m in wanted if m not in removed), dropped
 
 
 class FacebookPages(Connector):
-    platform = "facebook"
+    platform = FACEBOOK.name
     api_version = GRAPH_API_VERSION
+    api_version_env = GRAPH_API_VERSION_ENV
+    api_version_pattern = GRAPH_VERSION_PATTERN
     default_base_url = GRAPH_BASE_URL
-    entities = ("page", "posts", "comments", "post_insights", "page_insights")
+    entities = FACEBOOK.entity_names
     refetch_days = REFETCH_DAYS
-    days_timezone = META_ORGANIC_TIMEZONE
+    days_timezone = FACEBOOK.reporting_day
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:
@@ -124,8 +112,10 @@ class FacebookPages(Connector):
 
     def streams(self, window: Window) -> Iterator[Stream]:
         page_id = self.account.account_id
-        post_metrics, dropped_post = choose_metrics(POST_METRICS, self.account.fields, "post_")
-        page_metrics, dropped_page = choose_metrics(PAGE_METRICS, self.account.fields, "page_")
+        removed = self.removed_metrics()
+        fields = self.account.fields
+        post_metrics, dropped_post = choose_metrics(POST_METRICS, fields, "post_", removed)
+        page_metrics, dropped_page = choose_metrics(PAGE_METRICS, fields, "page_", removed)
         if dropped_post or dropped_page:
             self.notes["removed_metrics_skipped"] = dropped_post + dropped_page
 

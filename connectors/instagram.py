@@ -32,16 +32,18 @@ from connectors.base import Connector, Stream, Window, with_context
 from connectors.errors import PermanentError
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
+    GRAPH_API_VERSION_ENV,
     GRAPH_BASE_URL,
+    GRAPH_VERSION_PATTERN,
     MEDIA_BEFORE_CONVERSION,
     MEDIA_LOW_REACH,
-    META_ORGANIC_TIMEZONE,
     classify_graph,
     cursor_paginator,
     graph_date_range,
     read_graph_usage,
 )
 from connectors.paginators import dig
+from ruche.platforms.meta import INSTAGRAM
 
 PERMISSIONS = (
     "instagram_basic, instagram_manage_insights, instagram_manage_comments, pages_read_engagement"
@@ -73,39 +75,23 @@ COMMENT_FIELDS = (
 MEDIA_METRICS = ("views", "reach", "saved", "shares", "likes", "comments", "total_interactions")
 USER_SERIES_METRICS = ("reach", "follower_count")
 USER_TOTAL_METRICS = ("views", "accounts_engaged", "total_interactions")
-REMOVED_METRICS = frozenset(
-    {
-        "impressions",
-        "plays",
-        "clips_replays_count",
-        "ig_reels_aggregated_all_plays_count",
-        "video_views",
-        "engagement",
-        "taps_forward",
-        "taps_back",
-        "exits",
-        "carousel_album_impressions",
-        "profile_views",
-        "website_clicks",
-        "email_contacts",
-        "phone_call_clicks",
-        "text_message_clicks",
-        "get_direction_clicks",
-    }
-)
+# Removed by Meta (dates and replacements in the registry's API calendar): never requested.
+REMOVED_METRICS = INSTAGRAM.removed_metric_names
 
-REFETCH_DAYS = 28
-USER_INSIGHTS_REFETCH_DAYS = 3
+REFETCH_DAYS = INSTAGRAM.refetch_days
+USER_INSIGHTS_REFETCH_DAYS = INSTAGRAM.entity_refetch_days("user_insights")
 USER_INSIGHTS_MAX_DAYS = 30
 
 
 class Instagram(Connector):
-    platform = "instagram"
+    platform = INSTAGRAM.name
     api_version = GRAPH_API_VERSION
+    api_version_env = GRAPH_API_VERSION_ENV
+    api_version_pattern = GRAPH_VERSION_PATTERN
     default_base_url = GRAPH_BASE_URL
-    entities = ("user", "media", "comments", "media_insights", "user_insights")
+    entities = INSTAGRAM.entity_names
     refetch_days = REFETCH_DAYS
-    days_timezone = META_ORGANIC_TIMEZONE
+    days_timezone = INSTAGRAM.reporting_day
 
     @classmethod
     def http_hooks(cls) -> dict[str, Any]:
@@ -119,10 +105,12 @@ class Instagram(Connector):
 
     def _metrics(self, defaults: tuple[str, ...]) -> tuple[str, ...]:
         wanted = tuple(m for m in (self.account.fields or ()) if m in defaults) or defaults
-        removed = [m for m in (self.account.fields or ()) if m in REMOVED_METRICS]
+        gone = self.removed_metrics()
+        asked = dict.fromkeys((*(self.account.fields or ()), *wanted))
+        removed = [m for m in asked if m in gone]
         if removed:
             self.notes["removed_metrics_skipped"] = removed
-        return tuple(m for m in wanted if m not in REMOVED_METRICS)
+        return tuple(m for m in wanted if m not in gone)
 
     def streams(self, window: Window) -> Iterator[Stream]:
         user_id = self.account.account_id

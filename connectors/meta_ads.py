@@ -25,11 +25,14 @@ from connectors.base import Connector, Stream, Window
 from connectors.errors import DataTooLargeError, DeferredError
 from connectors.meta_graph import (
     GRAPH_API_VERSION,
+    GRAPH_API_VERSION_ENV,
     GRAPH_BASE_URL,
+    GRAPH_VERSION_PATTERN,
     classify_graph,
     cursor_paginator,
     read_graph_usage,
 )
+from ruche.platforms.meta import META_ADS
 
 PERMISSIONS = "ads_read"
 
@@ -98,21 +101,28 @@ INSIGHT_FIELDS = (
     "actions",
     "action_values",
 )
-# 7d_view and 28d_view stopped being returned on 2026-01-12; asking for them is pointless.
 ATTRIBUTION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view")
-REMOVED_ATTRIBUTION_WINDOWS = frozenset({"7d_view", "28d_view"})
+# 7d_view and 28d_view stopped being returned on 2026-01-12: the registry's API calendar lists
+# them (META_ADS.removed_metrics) and `insight_params` never asks for a window listed there.
 
-REFETCH_DAYS = 28
+REFETCH_DAYS = META_ADS.refetch_days
 ASYNC_AFTER_DAYS = 31
 ASYNC_POLL_SECONDS = 2.0
 ASYNC_TIMEOUT_SECONDS = 3600.0
 
 
+def act_id(account_id: str) -> str:
+    """The ad account's Graph node id, `act_<digits>`, from the id as configured (either form)."""
+    return f"{META_ADS.account_id_prefix}{account_id.removeprefix(META_ADS.account_id_prefix)}"
+
+
 class MetaAds(Connector):
-    platform = "meta_ads"
+    platform = META_ADS.name
     api_version = GRAPH_API_VERSION
+    api_version_env = GRAPH_API_VERSION_ENV
+    api_version_pattern = GRAPH_VERSION_PATTERN
     default_base_url = GRAPH_BASE_URL
-    entities = ("account", "campaigns", "adsets", "ads", "ad_insights")
+    entities = META_ADS.entity_names
     refetch_days = REFETCH_DAYS
 
     poll_seconds: float = ASYNC_POLL_SECONDS
@@ -129,7 +139,7 @@ class MetaAds(Connector):
 
     @property
     def act(self) -> str:
-        return f"act_{self.account.account_id.removeprefix('act_')}"
+        return act_id(self.account.account_id)
 
     def _path(self, *parts: str) -> str:
         return "/".join((self.api_version, *parts))
@@ -160,7 +170,10 @@ class MetaAds(Connector):
         yield Stream("ad_insights", insights_window, self._insights(insights_window))
 
     def insight_params(self, window: Window) -> dict[str, Any]:
-        windows = [w for w in ATTRIBUTION_WINDOWS if w not in REMOVED_ATTRIBUTION_WINDOWS]
+        removed = self.removed_metrics()
+        windows = [w for w in ATTRIBUTION_WINDOWS if w not in removed]
+        if removed & set(ATTRIBUTION_WINDOWS):
+            self.notes["removed_metrics_skipped"] = sorted(removed & set(ATTRIBUTION_WINDOWS))
         return {
             "level": "ad",
             "time_increment": 1,

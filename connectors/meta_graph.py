@@ -23,12 +23,15 @@ from connectors.paginators import (
     TimePaginator,
     dig,
 )
+from ruche.platforms.meta import GRAPH_API
 
-GRAPH_API_VERSION = "v25.0"
+GRAPH_API_VERSION = GRAPH_API.version
+"""The Graph API version Ruche is built and tested against (the registry's API calendar)."""
+GRAPH_API_VERSION_ENV = "RUCHE_GRAPH_API_VERSION"
+"""Setting that moves every Meta connector to another Graph version (e.g. before a sunset)."""
+GRAPH_VERSION_PATTERN = r"v\d+\.\d+"
 GRAPH_BASE_URL = "https://graph.facebook.com"
 PAGE_SIZE = 100
-META_ORGANIC_TIMEZONE = "America/Los_Angeles"
-"""Page and Instagram daily insights count Pacific days (`end_time` is a Pacific midnight)."""
 
 THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
 TOKEN_CODES = frozenset({190, 102})

@@ -19,26 +19,39 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from connectors.base import AccountRef, Connector, Window, make_http, resolve_base_url
 from connectors.errors import ConnectorError, DeferredError, PermanentError
-from connectors.facebook import FacebookPages
 from connectors.http import RetryPolicy
-from connectors.instagram import Instagram
 from connectors.landing import LandingZone, Manifest
-from connectors.meta_ads import MetaAds
+from ruche import platforms as registry
+from ruche.api_calendar import check_api_versions
 
 log = logging.getLogger(__name__)
 
-CONNECTORS: dict[str, type[Connector]] = {
-    FacebookPages.platform: FacebookPages,
-    Instagram.platform: Instagram,
-    MetaAds.platform: MetaAds,
-}
+
+class _Connectors(Mapping[str, type[Connector]]):
+    """Every registered platform's connector class, by platform name, imported on first use
+    (`Platform.connector_class`): a run that extracts one platform imports one module."""
+
+    def __getitem__(self, name: str) -> type[Connector]:
+        return registry.platform(name).connector_class()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.REGISTRY)
+
+    def __len__(self) -> int:
+        return len(registry.REGISTRY)
+
+    def __repr__(self) -> str:
+        return f"CONNECTORS({', '.join(self)})"
+
+
+CONNECTORS: Mapping[str, type[Connector]] = _Connectors()
 
 ProgressFn = Callable[[str, str, int], None]  # (account label, entity, records so far)
 
@@ -201,6 +214,16 @@ def extract_account(
         except ValueError as exc:
             result.error = PermanentError(str(exc), ref.error_context(), hint="fix the setting")
             return result
+    try:
+        api_version = connector_cls.configured_api_version()
+    except ValueError as exc:
+        result.error = PermanentError(str(exc), ref.error_context(), hint="fix the setting")
+        return result
+    today = (now or dt.datetime.now(dt.UTC)).date()
+    for warning in check_api_versions(
+        {platform: api_version}, today, run_id=run_id, landing=landing
+    ):
+        result.notes["api_sunset"] = warning["message"]
     http = make_http(
         connector_cls,
         ref,
@@ -212,6 +235,7 @@ def extract_account(
         deadline=deadline,
     )
     connector = connector_cls(http, ref)
+    connector.api_version = api_version
     for key, value in (connector_options or {}).items():
         setattr(connector, key, value)
     logical_date = logical_date or window.end
@@ -229,7 +253,7 @@ def extract_account(
                     logical_date=logical_date,
                     window=(stream.window.start, stream.window.end),
                     requested=(window.start, window.end),
-                    api_version=connector_cls.api_version,
+                    api_version=api_version,
                 )
                 with batch:
                     try:
@@ -257,7 +281,7 @@ def extract_account(
         result.retries = http.stats.retries
         result.rate_limit_waits = http.stats.rate_limit_waits
         result.waited_seconds = http.stats.waited_seconds
-        result.notes = dict(connector.notes)
+        result.notes = {**result.notes, **connector.notes}
         result.seconds = time.monotonic() - started
     return result
 

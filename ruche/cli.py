@@ -378,6 +378,7 @@ def run_load(
 ):
     """Write the config tables, then load every pending landed batch; returns the LoadReport."""
     from connectors.landing import LandingZone
+    from ruche.api_calendar import load_api_warnings
     from ruche.configdb import write_config
     from ruche.errors import wait_for_warehouse
     from ruche.load import Loader, connect
@@ -395,6 +396,7 @@ def run_load(
     con = connect(warehouse)
     try:
         write_config(con, config)
+        load_api_warnings(con, LandingZone(landing_root))
         with progress:
             task = progress.add_task("load", total=None, detail="")
 

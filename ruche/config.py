@@ -26,12 +26,16 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
-PLATFORMS: tuple[str, ...] = ("facebook", "instagram", "meta_ads")
-"""Platforms with a connector. Later platforms add their key here and in `Accounts`."""
+from ruche import platforms as registry
+from ruche.platforms import Platform
+
+PLATFORMS: tuple[str, ...] = registry.names()
+"""Platforms with a connector, from the platform registry (`ruche.platforms`)."""
 
 WEEKDAYS: tuple[str, ...] = (
     "monday",
@@ -206,51 +210,45 @@ class Account(_Strict):
         return self
 
 
-class FacebookAccount(Account):
-    """A Facebook Page; `id` is the numeric Page id."""
+def _account_model(item: Platform) -> type[Account]:
+    """The account model of one platform: `Account` whose `id` is checked (and normalised, a
+    typed prefix removed) by the registry entry."""
 
-    @field_validator("id")
-    @classmethod
-    def _digits(cls, value: str) -> str:
-        if not value.isdigit():
-            raise ValueError("expected digits (the numeric Page id)")
-        return value
+    def _check_id(cls: type[Account], value: str) -> str:
+        return item.normalise_account_id(value)
 
-
-class InstagramAccount(Account):
-    """An Instagram business or creator account; `id` is the numeric IG user id (1784…)."""
-
-    @field_validator("id")
-    @classmethod
-    def _digits(cls, value: str) -> str:
-        if not value.isdigit():
-            raise ValueError("expected digits (the numeric Instagram user id, e.g. 1784…)")
-        return value
+    name = "".join(part.capitalize() for part in item.name.split("_")) + "Account"
+    model = create_model(
+        name,
+        __base__=Account,
+        __module__=__name__,
+        __validators__={"_check_id": field_validator("id")(classmethod(_check_id))},
+    )
+    model.__doc__ = f"A {item.label} account; `id` is {item.account_id_hint}."
+    return model
 
 
-class MetaAdsAccount(Account):
-    """A Meta ad account; `id` is ``act_<digits>`` or the plain digits."""
-
-    @field_validator("id")
-    @classmethod
-    def _act(cls, value: str) -> str:
-        digits = value.removeprefix("act_")
-        if not digits.isdigit():
-            raise ValueError("expected 'act_<digits>' or digits (the ad account id)")
-        return digits
-
-    @property
-    def act_id(self) -> str:
-        return f"act_{self.id}"
+ACCOUNT_MODELS: dict[str, type[Account]] = {
+    item.name: _account_model(item) for item in registry.REGISTRY.values()
+}
+"""The account model of each registered platform, by platform name."""
 
 
-class Accounts(_Strict):
-    facebook: list[FacebookAccount] = Field(default_factory=list)
-    instagram: list[InstagramAccount] = Field(default_factory=list)
-    meta_ads: list[MetaAdsAccount] = Field(default_factory=list)
-
+class _AccountsBase(_Strict):
     def by_platform(self) -> dict[str, list[Account]]:
         return {p: list(getattr(self, p)) for p in PLATFORMS}
+
+
+Accounts: type[_AccountsBase] = create_model(
+    "Accounts",
+    __base__=_AccountsBase,
+    __module__=__name__,
+    **{
+        name: (list[model], Field(default_factory=list))  # type: ignore[valid-type]
+        for name, model in ACCOUNT_MODELS.items()
+    },
+)
+"""A client's accounts: one list per registered platform (`accounts.<platform>` in the YAML)."""
 
 
 class Client(_Strict):
@@ -262,7 +260,7 @@ class Client(_Strict):
     business_hours: BusinessHours
     holidays: list[dt.date] = Field(default_factory=list)
     targets: list[KpiTarget] = Field(default_factory=list)
-    accounts: Accounts
+    accounts: Accounts  # type: ignore[valid-type]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
 
@@ -379,7 +377,7 @@ def _duplicate_problems(data: dict[str, Any]) -> list[str]:
             for a_index, account in enumerate(items if isinstance(items, list) else []):
                 if not isinstance(account, dict) or "id" not in account:
                     continue
-                account_id = str(account["id"]).removeprefix("act_")
+                account_id = _comparable_id(str(platform), str(account["id"]))
                 key = (str(platform), account_id)
                 if key in seen_accounts:
                     problems.append(
@@ -388,6 +386,12 @@ def _duplicate_problems(data: dict[str, Any]) -> list[str]:
                     )
                 seen_accounts.setdefault(key, client_id)
     return problems
+
+
+def _comparable_id(platform: str, value: str) -> str:
+    """The id as stored, to spot the same account typed twice (with and without a prefix)."""
+    item = registry.REGISTRY.get(platform)
+    return value.removeprefix(item.account_id_prefix) if item and item.account_id_prefix else value
 
 
 def parse_config(data: Any, source: str = "<config>") -> RucheConfig:

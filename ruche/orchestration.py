@@ -327,6 +327,7 @@ def night_failures(
 def load_platform(platform: str | None, *, paths: Paths, audit: bool = True) -> dict[str, Any]:
     """Audit and load the pending batches of one platform (or all) into the warehouse."""
     from connectors.landing import LandingZone
+    from ruche.api_calendar import load_api_warnings
     from ruche.configdb import write_config
     from ruche.load import Loader, connect
 
@@ -336,6 +337,7 @@ def load_platform(platform: str | None, *, paths: Paths, audit: bool = True) -> 
     try:
         write_config(con, config)
         load_failures(con, landing)
+        load_api_warnings(con, landing)
         loader = Loader(con, landing, audit=audit, docs_dir=paths.docs / "gx")
         report = loader.load(platforms=[platform] if platform else None)
         if loader._auditor is not None:

@@ -13,7 +13,8 @@ import datetime as dt
 from ruche.platforms import ACCOUNT_TIMEZONE, ApiVersion, Entity, Platform, RemovedMetric
 
 META_ORGANIC_TIMEZONE = "America/Los_Angeles"
-"""Meta reports Page and Instagram account days in Pacific time."""
+"""Meta reports Page and Instagram account days in Pacific time (daily insights' `end_time` is a
+Pacific midnight)."""
 
 GRAPH_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%z"  # '2026-11-02T14:05:33+0000'
 
@@ -23,7 +24,7 @@ GRAPH_API = ApiVersion(
     # "Available until" in the versions table of developers.facebook.com/docs/graph-api/
     # changelog (read 2026-12, after v26.0 was released on 2026-07-29).
     sunset=dt.date(2028, 7, 29),
-    setting="GRAPH_API_VERSION in connectors/meta_graph.py",
+    setting="set the environment variable RUCHE_GRAPH_API_VERSION, e.g. to v26.0",
     source="https://developers.facebook.com/docs/graph-api/changelog/versions",
 )
 

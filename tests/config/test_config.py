@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from connectors.meta_ads import act_id
 from ruche.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,4 +114,4 @@ def test_meta_ads_ids_normalise_to_digits(demo_data):
     config = parse_config(demo_data)
     account = config.client("cafe_lumiere").accounts.meta_ads[0]
     assert account.id == "100000000000001"
-    assert account.act_id == "act_100000000000001"
+    assert act_id(account.id) == "act_100000000000001"
