@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from ruche.config import RucheConfig
 
 from . import content
-from .ads import AdsMixin
+from .meta_graph.ads import AdsMixin
 from .model import Account, Comment, Post
 from .rand import Memo, derive, digits, heavy_count, poisson, rng, weighted
 from .scale import Scale

@@ -18,12 +18,12 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
-from .model import Account, Ad, AdSet, Campaign
-from .rand import digits, rng, weighted
-from .timeutil import day_bounds, fmt_local, local_midnight
+from ..model import Account, Ad, AdSet, Campaign
+from ..rand import digits, rng, weighted
+from ..timeutil import day_bounds, fmt_local, local_midnight
 
 if TYPE_CHECKING:
-    from .scale import Scale
+    from ..scale import Scale
 
 ATTRIBUTION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view")
 """Windows the sandbox reports. `7d_view` and `28d_view` were removed on 2026-01-12."""
