@@ -1,11 +1,12 @@
-"""The Ruche sandbox: a local imitation of the Facebook Pages, Instagram and Meta Marketing
-APIs over a deterministic world whose ground truth tests can read. See README.md here."""
+"""The Ruche sandbox: a local imitation of the platforms' APIs (today the Meta Graph family:
+Facebook Pages, Instagram and the Marketing API) over a deterministic world whose ground truth
+tests can read. A core plus one package per API family; see README.md here."""
 
 from .families import REGISTRY as FAMILIES_REGISTRY
-from .families import Family, all_fault_kinds, families
+from .families import Family, all_fault_kinds
 from .faults import FaultPlan, FaultRule
 from .meta_graph import API_VERSIONS
-from .scale import SCALES, Scale, synthetic_config
+from .scale import SCALES, Scale, synthetic_agency
 from .server import SandboxServer, serve_forever
 from .world import World
 
@@ -22,7 +23,6 @@ __all__ = [
     "SandboxServer",
     "Scale",
     "World",
-    "families",
     "serve_forever",
-    "synthetic_config",
+    "synthetic_agency",
 ]

@@ -13,25 +13,18 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import datetime as dt
 import json
 import logging
-import os
 import signal
 import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from ruche.config import DEFAULT_CONFIG_PATH, load_config
-
 from .families import ApiCall, FamilyApi, families, family_for
 from .faults import FaultPlan, FaultRule, parse_header_fault
-from .scale import SCALES, synthetic_config
-from .world import World
 
 log = logging.getLogger(__name__)
 
@@ -311,41 +304,18 @@ class SandboxServer:
         handler.send_payload(response.status, payload, response.content_type, response.headers)
 
 
-def _parse_now(now: dt.datetime | str | None) -> dt.datetime | None:
-    if now is None or isinstance(now, dt.datetime):
-        return now
-    parsed = dt.datetime.fromisoformat(now.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def serve_forever(
-    config_path: str | os.PathLike[str] | None = None,
-    host: str = "127.0.0.1",
-    port: int = 8765,
-    seed: int = 7,
-    now: dt.datetime | str | None = None,
-    scale_name: str = "demo",
-) -> None:
-    """Serve a sandbox world until interrupted (Ctrl-C). Without a config path, the demo
-    scale serves ``config/clients.demo.yml`` and other scales a synthetic agency of that size."""
-    if scale_name not in SCALES:
-        raise ValueError(f"unknown scale {scale_name!r}; known: {', '.join(SCALES)}")
-    scale = SCALES[scale_name]
-    if config_path is not None:
-        config = load_config(Path(config_path))
-    elif scale_name == "demo":
-        config = load_config(DEFAULT_CONFIG_PATH)
-    else:
-        config = synthetic_config(scale, seed)
-    world = World(config, seed=seed, now=_parse_now(now), scale=scale)
-    server = SandboxServer(world, host=host, port=port)
+def serve_forever(world: Any, host: str = "127.0.0.1", port: int = 8765, **options: Any) -> None:
+    """Serve `world` until interrupted (Ctrl-C or SIGTERM). Building the world — which agency,
+    seed, clock and scale — is the caller's: ``ruche sandbox`` and ``python -m
+    connectors.sandbox`` do it from a Ruche configuration (`ruche.sandbox.sandbox_world`)."""
+    server = SandboxServer(world, host=host, port=port, **options)
     server.start()
     log.info(
-        "sandbox world: seed %s, now %s, %d accounts, scale %s; serving on %s (Ctrl-C stops)",
-        seed,
+        "sandbox world: seed %s, now %s, %d accounts; serving %s on %s (Ctrl-C stops)",
+        world.seed,
         world.now.isoformat(),
         len(world.accounts()),
-        scale_name,
+        ", ".join(server.apis),
         server.url,
     )
     stop = threading.Event()

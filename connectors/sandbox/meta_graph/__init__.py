@@ -9,9 +9,9 @@ organic half of the world) its objects and ground truth.
 from __future__ import annotations
 
 from ..families import Family
-from .ads import AdsMixin
 from .api import API_VERSIONS, MetaGraphApi
 from .faults import ASYNC_KINDS, ERROR_KINDS, RATE_LIMIT_KINDS, RENDER_KINDS
+from .world import MetaGraphWorld
 
 FAMILY = Family(
     name="meta_graph",
@@ -19,7 +19,7 @@ FAMILY = Family(
     paths=r"^/v\d+(\.\d+)?(/|$)",
     platforms=("facebook", "instagram", "meta_ads"),
     api=MetaGraphApi,
-    world=AdsMixin,
+    world=MetaGraphWorld,
     error_kinds=ERROR_KINDS,
     rate_limit_kinds=RATE_LIMIT_KINDS,
     phase_kinds=(*ASYNC_KINDS, *RENDER_KINDS),

@@ -18,9 +18,10 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..model import Account, Ad, AdSet, Campaign
+from ..model import Account
 from ..rand import digits, rng, weighted
 from ..timeutil import day_bounds, fmt_local, local_midnight
+from .model import Ad, AdSet, Campaign
 
 if TYPE_CHECKING:
     from ..scale import Scale
@@ -181,7 +182,7 @@ class AdsMixin:
     history_start: dt.datetime
     _accounts: dict[tuple[str, str], Account]
 
-    def __init__(self) -> None:
+    def _init_ads(self) -> None:
         self._structure_memo: dict[tuple[str, int], tuple[Ad, ...]] = {}
         self._ad_index: dict[str, dict[str, Ad]] = {}
         self._object_index: dict[str, tuple[str, Any]] | None = None

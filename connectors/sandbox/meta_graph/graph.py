@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from ..agency import accounts_of
 from ..faults import LIST_KINDS, FaultRule
 from ..fields import FieldSpec, parse_fields, select
-from ..model import Account, Comment, Post
+from ..model import Account
 from ..paging import (
     decode_cursor,
     decode_paging_token,
@@ -27,7 +28,7 @@ from ..paging import (
     page_limit,
     short_page_count,
 )
-from ..timeutil import PACIFIC, fmt_local, fmt_utc, pacific_end_time, parse_day, parse_instant
+from ..timeutil import fmt_local, fmt_utc, parse_day, parse_instant
 from .ads import (
     AD_ACCOUNT_FIELDS,
     EXTRA_INSIGHT_FIELDS,
@@ -45,6 +46,8 @@ from .errors import (
     unknown_path,
 )
 from .faults import ASYNC_KINDS, async_failure
+from .model import Comment, Post
+from .organic import PACIFIC, pacific_end_time
 
 if TYPE_CHECKING:
     from ..world import World
@@ -462,7 +465,7 @@ class GraphApi:
 
     def render_page(self, req: ApiRequest, acct: Account, specs: Sequence[FieldSpec]) -> dict:
         page = self.world.page(acct.id)
-        ig = acct.client.accounts.instagram
+        ig = accounts_of(acct.client, "instagram")
         extra = {
             "category": "Local business",
             "about": f"{acct.title} — compte de démonstration / demo account",
