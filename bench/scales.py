@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from connectors.sandbox.scale import SCALES, Scale, synthetic_config
+from connectors.sandbox.scale import SCALES, Scale
 from ruche.config import RucheConfig, load_config
 from ruche.demo import DEMO_CONFIG
+from ruche.sandbox import synthetic_config
 
 HISTORIES = (30, 730)
 SEED = 7

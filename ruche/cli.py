@@ -205,20 +205,30 @@ def sandbox(
     scale: Annotated[str, typer.Option(help="Scale preset: demo or agency.")] = "demo",
 ) -> None:
     """Serve the platform sandbox (Facebook, Instagram, Meta Ads APIs) until Ctrl-C."""
-    from connectors.sandbox.server import serve_forever
+    from ruche.sandbox import SandboxUnavailable, sandbox_world
 
     _setup_logging(False)
-    world_now = dt.datetime.fromisoformat(now).astimezone(dt.UTC) if now else None
+    try:
+        world_now = dt.datetime.fromisoformat(now).astimezone(dt.UTC) if now else None
+    except ValueError:
+        _error(f"not a time: --now {now!r} (expected ISO 8601, e.g. 2026-11-20T06:00:00Z)")
+        raise typer.Exit(2) from None
+    try:
+        world = sandbox_world(config, scale, seed, world_now)
+    except SandboxUnavailable as exc:
+        _error(str(exc))
+        raise typer.Exit(1) from None
+    except ConfigError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+    except ValueError as exc:  # an unknown scale
+        _error(f"--scale: {exc}")
+        raise typer.Exit(2) from None
+    from connectors.sandbox.server import serve_forever
+
     console.print(f"Sandbox on http://{host}:{port} (seed {seed}, scale {scale}); Ctrl-C stops.")
     console.print(f"Point Ruche at it with: export RUCHE_BASE_URL=http://{host}:{port}")
-    serve_forever(
-        config_path=str(config) if config else None,
-        host=host,
-        port=port,
-        seed=seed,
-        now=world_now,
-        scale_name=scale,
-    )
+    serve_forever(world, host=host, port=port)
 
 
 def run_extract(

@@ -1,9 +1,11 @@
 """``python -m connectors.sandbox --port 8765``: serve the sandbox until Ctrl-C (the same as
-``ruche sandbox`` once the CLI is wired)."""
+``ruche sandbox``). The entry point is where a Ruche configuration becomes a world
+(`ruche.sandbox`); the sandbox modules themselves read plain data only."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 
 from .scale import SCALES
@@ -11,6 +13,8 @@ from .server import serve_forever
 
 
 def main(argv: list[str] | None = None) -> None:
+    from ruche.sandbox import sandbox_world
+
     parser = argparse.ArgumentParser(prog="python -m connectors.sandbox", description=__doc__)
     parser.add_argument("--config", default=None, help="clients YAML (default: the demo config)")
     parser.add_argument("--host", default="127.0.0.1")
@@ -20,7 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", default="demo", choices=sorted(SCALES))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    serve_forever(args.config, args.host, args.port, args.seed, args.now, args.scale)
+    now = None
+    if args.now:
+        now = dt.datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+        now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+    world = sandbox_world(args.config, args.scale, args.seed, now)
+    serve_forever(world, args.host, args.port)
 
 
 if __name__ == "__main__":

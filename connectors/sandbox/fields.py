@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import GraphError, unknown_field
+from .errors import FieldSyntaxError, UnknownField
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,11 @@ class FieldSpec:
         return text
 
 
-def _syntax(text: str, position: int, expected: str) -> GraphError:
+def _syntax(text: str, position: int, expected: str) -> FieldSyntaxError:
     found = text[position : position + 1] or "end of string"
-    return GraphError(
-        100,
-        f'(#100) Syntax error "Expected {expected} instead of \\"{found}\\"." at character '
-        f"{position}: {text}",
+    return FieldSyntaxError(
+        f'Syntax error "Expected {expected} instead of \\"{found}\\"." at character '
+        f"{position}: {text}"
     )
 
 
@@ -130,12 +129,12 @@ def parse_fields(text: str | None, default: tuple[str, ...]) -> tuple[FieldSpec,
 
 
 def select(obj: dict[str, Any], spec: FieldSpec, node_type: str) -> dict[str, Any]:
-    """Apply ``name{a,b}`` to a plain sub-object; unknown sub-fields are a #100 error."""
+    """Apply ``name{a,b}`` to a plain sub-object; unknown sub-fields raise `UnknownField`."""
     if spec.subfields is None:
         return obj
     out: dict[str, Any] = {}
     for sub in spec.subfields:
         if sub.name not in obj:
-            raise unknown_field(sub.name, node_type)
+            raise UnknownField(sub.name, node_type)
         out[sub.name] = obj[sub.name]
     return out

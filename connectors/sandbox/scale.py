@@ -1,7 +1,9 @@
 """How big the sandbox world is: volumes per account, and synthetic agencies for benchmarks.
 
 The demo uses ``config/clients.demo.yml`` with `Scale()` defaults. Benchmarks build a fictional
-agency with `synthetic_config(SCALES["agency"], seed)` and pass the same scale to `World`.
+agency from `synthetic_agency(SCALES["agency"], seed)` — plain data in the shape of a clients
+file, which Ruche parses into its configuration (`ruche.sandbox.synthetic_config`) — and pass
+the same scale to `World`.
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-
-from ruche.config import RucheConfig, parse_config
 
 from .rand import rng
 
@@ -75,8 +75,8 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in ascii_fold(text).lower()).strip("_")
 
 
-def synthetic_config(scale: Scale, seed: int = 7) -> RucheConfig:
-    """A valid configuration for a fictional agency with `scale.clients` clients, each with
+def synthetic_agency(scale: Scale, seed: int = 7) -> dict[str, Any]:
+    """A clients file (as plain data) for a fictional agency with `scale.clients` clients, each with
     `accounts_per_client` organic accounts and `ad_accounts_per_client` ad accounts, spread over
     time zones, currencies, languages and opening hours. Deterministic in (scale, seed)."""
     r = rng(seed, "synthetic-config")
@@ -148,8 +148,7 @@ def synthetic_config(scale: Scale, seed: int = 7) -> RucheConfig:
                 "accounts": accounts,
             }
         )
-    data = {
+    return {
         "agency": {"name": f"Synthetic agency ({scale.clients} clients)", "timezone": "UTC"},
         "clients": clients,
     }
-    return parse_config(data, source=f"<synthetic scale seed={seed}>")

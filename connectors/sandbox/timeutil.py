@@ -1,5 +1,5 @@
-"""Time helpers shared by the world and the server: Graph timestamp rendering, parameter
-parsing, Pacific days (Page and Instagram insights) and client business hours."""
+"""Time helpers shared by the world and the API families: timestamp rendering, `since`/`until`
+parsing, local days and client business hours."""
 
 from __future__ import annotations
 
@@ -7,15 +7,21 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from ruche.config import Client
+from .agency import ClientLike
 
 UTC = dt.UTC
-PACIFIC = ZoneInfo("America/Los_Angeles")
-"""Page and Instagram daily insights close their days at midnight Pacific time."""
-
 DAY_NUMBER_EPOCH = dt.date(2000, 1, 1)
 
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
+
+
+def aware_utc(moment: dt.datetime | None, name: str) -> dt.datetime:
+    """`moment` in UTC (now, to the second, when None); a naive datetime is a ValueError."""
+    if moment is None:
+        return dt.datetime.now(UTC).replace(microsecond=0)
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware (UTC), got {moment!r}")
+    return moment.astimezone(UTC)
 
 
 def fmt_utc(moment: dt.datetime) -> str:
@@ -41,11 +47,6 @@ def local_midnight(day: dt.date, zone: ZoneInfo) -> dt.datetime:
 def day_bounds(day: dt.date, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a local day in UTC; 23 or 25 hours long on DST changes."""
     return local_midnight(day, zone), local_midnight(day + dt.timedelta(days=1), zone)
-
-
-def pacific_end_time(day: dt.date) -> str:
-    """The `end_time` Graph gives a daily value: the next Pacific midnight, rendered in UTC."""
-    return fmt_utc(local_midnight(day + dt.timedelta(days=1), PACIFIC))
 
 
 def day_number(day: dt.date) -> int:
@@ -82,7 +83,7 @@ def parse_day(value: str, zone: ZoneInfo) -> dt.date:
 class BusinessCalendar:
     """A client's opening hours and holidays, to time the brand's replies to comments."""
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: ClientLike) -> None:
         self.zone = client.zone
         self.holidays = frozenset(client.holidays)
         self.spans = [

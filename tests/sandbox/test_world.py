@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from connectors.sandbox import SCALES, Scale, World, synthetic_config
+from connectors.sandbox import SCALES, Scale, World
 from connectors.sandbox.timeutil import BusinessCalendar
+from ruche.sandbox import synthetic_config
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 11, 20, 6, 0, tzinfo=UTC)

@@ -1,10 +1,9 @@
 """Graph API semantics of the sandbox: routing, nodes and edges, field selection, paging,
-insights and async report runs, over a `World`. HTTP plumbing lives in `server`."""
+insights and async report runs, over a `World`. HTTP plumbing lives in the core `server`;
+versions, tokens, usage headers and fault responses in `api`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
 import itertools
@@ -13,9 +12,23 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from ..agency import accounts_of
+from ..faults import LIST_KINDS, FaultRule
+from ..fields import FieldSpec, parse_fields, select
+from ..model import Account
+from ..paging import (
+    decode_cursor,
+    decode_paging_token,
+    encode_cursor,
+    encode_paging_token,
+    list_param,
+    page_limit,
+    short_page_count,
+)
+from ..timeutil import fmt_local, fmt_utc, parse_day, parse_instant
 from .ads import (
     AD_ACCOUNT_FIELDS,
     EXTRA_INSIGHT_FIELDS,
@@ -32,11 +45,12 @@ from .errors import (
     unknown_field,
     unknown_path,
 )
-from .faults import ASYNC_KINDS, LIST_KINDS, FaultRule, async_failure
-from .fields import FieldSpec, parse_fields, select
-from .model import Account, Comment, Post
-from .timeutil import PACIFIC, fmt_local, fmt_utc, pacific_end_time, parse_day, parse_instant
-from .world import World
+from .faults import ASYNC_KINDS, async_failure
+from .model import Comment, Post
+from .organic import PACIFIC, pacific_end_time
+
+if TYPE_CHECKING:
+    from ..world import World
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
@@ -225,58 +239,8 @@ def _render_fault(req: ApiRequest, kind: str) -> bool:
     return req.render_faults[kind]
 
 
-def _encode_cursor(offset: int, key: str) -> str:
-    return base64.urlsafe_b64encode(f"{offset}:{key}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        offset = int(base64.urlsafe_b64decode(padded.encode()).decode().split(":", 1)[0])
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise bad_parameter(f"Invalid cursor: {cursor}") from None
-    if offset < 0:
-        raise bad_parameter(f"Invalid cursor: {cursor}")
-    return offset
-
-
-def _encode_paging_token(post_id: str) -> str:
-    return "enc_" + base64.urlsafe_b64encode(post_id.encode()).decode().rstrip("=")
-
-
-def _decode_paging_token(token: str) -> str:
-    try:
-        raw = token.removeprefix("enc_")
-        return base64.urlsafe_b64decode((raw + "=" * (-len(raw) % 4)).encode()).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise bad_parameter(f"Invalid paging token: {token}") from None
-
-
-def _list_param(value: str | None) -> list[str]:
-    """A list parameter: JSON (``["a","b"]``) or comma-separated."""
-    if value is None:
-        return []
-    text = value.strip()
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError:
-            raise bad_parameter(f"Invalid JSON list: {value}") from None
-        return [str(x).strip() for x in items if str(x).strip()]
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
 def _limit(params: dict[str, str]) -> int:
-    raw = params.get("limit")
-    if raw is None or raw == "":
-        return DEFAULT_LIMIT
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_parameter(f"Param limit must be an integer, got {raw!r}") from None
-    if value < 0:
-        raise bad_parameter("Param limit must be a non-negative integer")
-    return max(1, min(value, MAX_LIMIT))
+    return page_limit(params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
 
 
 def _months_back(day: dt.date, months: int) -> dt.date:
@@ -417,16 +381,16 @@ class GraphApi:
         path = "/".join(req.segments)
         limit = _limit(params)
         if params.get("after"):
-            start = _decode_cursor(params["after"])
+            start = decode_cursor(params["after"])
         elif params.get("before"):
-            start = max(0, _decode_cursor(params["before"]) - limit)
+            start = max(0, decode_cursor(params["before"]) - limit)
         else:
             start = 0
         count = limit
         rule = req.take_fault(LIST_KINDS)
         if rule is not None:
             req.faults.append(rule.kind)
-            count = 0 if rule.fired % 3 == 0 else max(1, limit // 3)
+            count = short_page_count(rule.fired, limit)
         end = min(len(items), start + count)
         page = items[start:end]
         body: dict[str, Any] = {"data": [render(x) for x in page]}
@@ -440,8 +404,8 @@ class GraphApi:
         first_key = key(page[0]) if page else last_key
         paging: dict[str, Any] = {
             "cursors": {
-                "before": _encode_cursor(start, first_key),
-                "after": _encode_cursor(end, last_key),
+                "before": encode_cursor(start, first_key),
+                "after": encode_cursor(end, last_key),
             }
         }
         base = {k: v for k, v in params.items() if k not in ("after", "before", "access_token")}
@@ -479,9 +443,9 @@ class GraphApi:
                 if spec.subfields
                 else ",".join(default_fields)
             )
-            cursor = _encode_cursor(limit, items[limit - 1].id)
+            cursor = encode_cursor(limit, items[limit - 1].id)
             body["paging"] = {
-                "cursors": {"before": _encode_cursor(0, items[0].id), "after": cursor},
+                "cursors": {"before": encode_cursor(0, items[0].id), "after": cursor},
                 "next": req.url(
                     path, {"fields": sub, **extra_params, "limit": str(limit), "after": cursor}
                 ),
@@ -501,7 +465,7 @@ class GraphApi:
 
     def render_page(self, req: ApiRequest, acct: Account, specs: Sequence[FieldSpec]) -> dict:
         page = self.world.page(acct.id)
-        ig = acct.client.accounts.instagram
+        ig = accounts_of(acct.client, "instagram")
         extra = {
             "category": "Local business",
             "about": f"{acct.title} — compte de démonstration / demo account",
@@ -855,7 +819,7 @@ class GraphApi:
         if token:
             if until is not None:
                 until += dt.timedelta(seconds=1)  # the continuation's `until` is inclusive
-            last_id = _decode_paging_token(token)
+            last_id = decode_paging_token(token)
         posts = self.world.visible_posts("facebook", acct.id, since, until)
         start = 0
         if token:
@@ -868,7 +832,7 @@ class GraphApi:
         rule = req.take_fault(LIST_KINDS)
         if rule is not None:
             req.faults.append(rule.kind)
-            count = 0 if rule.fired % 3 == 0 else max(1, limit // 3)
+            count = short_page_count(rule.fired, limit)
         end = min(len(posts), start + count)
         page = posts[start:end]
         body: dict[str, Any] = {"data": [self.render_fb_post(req, p, specs) for p in page]}
@@ -883,7 +847,7 @@ class GraphApi:
                 {
                     **{k: v for k, v in base.items() if k != "until"},
                     "since": str(int(first.created.timestamp())),
-                    "__paging_token": _encode_paging_token(first.id),
+                    "__paging_token": encode_paging_token(first.id),
                     "__previous": "1",
                 },
             )
@@ -896,7 +860,7 @@ class GraphApi:
                 {
                     **base,
                     "until": str(int(last.created.timestamp())),
-                    "__paging_token": _encode_paging_token(last.id),
+                    "__paging_token": encode_paging_token(last.id),
                 },
             )
         if paging:
@@ -957,7 +921,7 @@ class GraphApi:
 
     @staticmethod
     def _metrics(params: dict[str, str], valid: dict, removed: frozenset[str]) -> list[str]:
-        metrics = _list_param(params.get("metric"))
+        metrics = list_param(params.get("metric"))
         if not metrics:
             raise GraphError(
                 3001,
@@ -1156,7 +1120,7 @@ class GraphApi:
 
     def _entities(self, req: ApiRequest, items: list, render: Callable, defaults: tuple) -> dict:
         specs = parse_fields(req.params.get("fields"), defaults)
-        wanted = set(_list_param(req.params.get("effective_status")))
+        wanted = set(list_param(req.params.get("effective_status")))
         if wanted:
             status_only = (FieldSpec("effective_status"),)
             items = [
@@ -1199,7 +1163,7 @@ class GraphApi:
                 user_title="Date range too far back",
                 user_msg="Insights are only available for the last 37 months.",
             )
-        fields = tuple(_list_param(params.get("fields"))) or (
+        fields = tuple(list_param(params.get("fields"))) or (
             "account_id",
             "impressions",
             "spend",
@@ -1213,7 +1177,7 @@ class GraphApi:
                     "https://developers.facebook.com/docs/marketing-api/reference/ads-insights/ "
                     "for all valid values"
                 )
-        windows = tuple(_list_param(params.get("action_attribution_windows")))
+        windows = tuple(list_param(params.get("action_attribution_windows")))
         for window in windows:
             if window not in KNOWN_WINDOWS:
                 raise bad_parameter(

@@ -18,12 +18,13 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
-from .model import Account, Ad, AdSet, Campaign
-from .rand import digits, rng, weighted
-from .timeutil import day_bounds, fmt_local, local_midnight
+from ..model import Account
+from ..rand import digits, rng, weighted
+from ..timeutil import day_bounds, fmt_local, local_midnight
+from .model import Ad, AdSet, Campaign
 
 if TYPE_CHECKING:
-    from .scale import Scale
+    from ..scale import Scale
 
 ATTRIBUTION_WINDOWS = ("1d_click", "7d_click", "28d_click", "1d_view")
 """Windows the sandbox reports. `7d_view` and `28d_view` were removed on 2026-01-12."""
@@ -181,7 +182,7 @@ class AdsMixin:
     history_start: dt.datetime
     _accounts: dict[tuple[str, str], Account]
 
-    def __init__(self) -> None:
+    def _init_ads(self) -> None:
         self._structure_memo: dict[tuple[str, int], tuple[Ad, ...]] = {}
         self._ad_index: dict[str, dict[str, Ad]] = {}
         self._object_index: dict[str, tuple[str, Any]] | None = None
