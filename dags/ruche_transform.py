@@ -15,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, AssetAll, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from ruche import platforms
 from ruche.orchestration import ASSET_MARTS, ASSET_RAW, WRITER_POOL, agency_schedule
 
 CRON, TIMEZONE = agency_schedule()
 FALLBACK_CRON = "0 6 * * *"  # local time: marts refreshed by the morning whatever happens
 
-raw_assets = [Asset(ASSET_RAW.format(platform=p)) for p in ("facebook", "instagram", "meta_ads")]
+# Every registered platform (the registry is import-light: no I/O at parse time).
+raw_assets = [Asset(ASSET_RAW.format(platform=name)) for name in platforms.names()]
 
 
 @dag(
@@ -32,7 +34,7 @@ raw_assets = [Asset(ASSET_RAW.format(platform=p)) for p in ("facebook", "instagr
     doc_md=__doc__,
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable(FALLBACK_CRON, timezone=TIMEZONE),
-        assets=raw_assets[0] & raw_assets[1] & raw_assets[2],
+        assets=AssetAll(*raw_assets),
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
