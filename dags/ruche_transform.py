@@ -45,19 +45,19 @@ raw_assets = [Asset(ASSET_RAW.format(platform=name)) for name in platforms.names
 def ruche_transform():
     @task(pool=WRITER_POOL)
     def dbt_build() -> dict:
+        from ruche import pipeline
         from ruche.orchestration import Paths
-        from ruche.transform import build
 
-        report = build(Paths.from_env().warehouse)
+        report = pipeline.build(Paths.from_env().warehouse)
         return {"seconds": round(report.seconds, 3), "nodes": report.counts()}
 
     @task(pool=WRITER_POOL, outlets=[Asset(ASSET_MARTS)])
     def publish(**context) -> dict:
+        from ruche import pipeline
         from ruche.orchestration import Paths
-        from ruche.publish import publish as publish_marts
 
         paths = Paths.from_env()
-        report = publish_marts(paths.warehouse, paths.published, run_id=context["run_id"])
+        report = pipeline.publish(paths.warehouse, paths.published, run_id=context["run_id"])
         return {"published": str(report.path), "tables": report.tables}
 
     dbt_build() >> publish()

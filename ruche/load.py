@@ -456,6 +456,14 @@ class Loader:
             self._auditor = Auditor(docs_dir=self.docs_dir, keep_days=self.docs_keep_days)
         return self._auditor
 
+    def build_data_docs(self) -> bool:
+        """Rebuild the Great Expectations Data Docs after an audited load (nothing when no
+        batch was audited or no docs folder was given); True when they were built."""
+        if self._auditor is None or self.docs_dir is None:
+            return False
+        self._auditor.build_data_docs()
+        return True
+
     # ------------------------------------------------------------------ selection
     def pending(
         self,
