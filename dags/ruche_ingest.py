@@ -35,9 +35,10 @@ import pendulum
 from airflow.sdk import Asset, Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from ruche import platforms
 from ruche.orchestration import ASSET_RAW, WRITER_POOL, agency_schedule
 
-PLATFORMS = ("facebook", "instagram", "meta_ads")
+PLATFORMS = platforms.names()  # one load task and Asset per registered platform
 CRON, TIMEZONE = agency_schedule()
 
 default_args = {

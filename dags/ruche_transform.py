@@ -15,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import Asset, AssetAll, dag, task
 from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from ruche import platforms
 from ruche.orchestration import ASSET_MARTS, ASSET_RAW, WRITER_POOL, agency_schedule
 
 CRON, TIMEZONE = agency_schedule()
 FALLBACK_CRON = "0 6 * * *"  # local time: marts refreshed by the morning whatever happens
 
-raw_assets = [Asset(ASSET_RAW.format(platform=p)) for p in ("facebook", "instagram", "meta_ads")]
+# Every registered platform (the registry is import-light: no I/O at parse time).
+raw_assets = [Asset(ASSET_RAW.format(platform=name)) for name in platforms.names()]
 
 
 @dag(
@@ -32,7 +34,7 @@ raw_assets = [Asset(ASSET_RAW.format(platform=p)) for p in ("facebook", "instagr
     doc_md=__doc__,
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable(FALLBACK_CRON, timezone=TIMEZONE),
-        assets=raw_assets[0] & raw_assets[1] & raw_assets[2],
+        assets=AssetAll(*raw_assets),
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
     catchup=False,
@@ -43,19 +45,19 @@ raw_assets = [Asset(ASSET_RAW.format(platform=p)) for p in ("facebook", "instagr
 def ruche_transform():
     @task(pool=WRITER_POOL)
     def dbt_build() -> dict:
+        from ruche import pipeline
         from ruche.orchestration import Paths
-        from ruche.transform import build
 
-        report = build(Paths.from_env().warehouse)
+        report = pipeline.build(Paths.from_env().warehouse)
         return {"seconds": round(report.seconds, 3), "nodes": report.counts()}
 
     @task(pool=WRITER_POOL, outlets=[Asset(ASSET_MARTS)])
     def publish(**context) -> dict:
+        from ruche import pipeline
         from ruche.orchestration import Paths
-        from ruche.publish import publish as publish_marts
 
         paths = Paths.from_env()
-        report = publish_marts(paths.warehouse, paths.published, run_id=context["run_id"])
+        report = pipeline.publish(paths.warehouse, paths.published, run_id=context["run_id"])
         return {"published": str(report.path), "tables": report.tables}
 
     dbt_build() >> publish()

@@ -163,19 +163,19 @@ def _build_and_publish(
     publish: bool = True,
 ) -> None:
     """dbt build, then (after a green build only) publish; exits 1 naming failed nodes."""
+    from ruche import pipeline
     from ruche.publish import default_published
-    from ruche.publish import publish as publish_marts
-    from ruche.transform import TransformError, build
+    from ruche.transform import TransformError
 
     with console.status("dbt build…"):
         try:
-            report = build(warehouse, full_refresh=full_refresh, create_key=True)
+            report = pipeline.build(warehouse, full_refresh=full_refresh, create_key=True)
         except TransformError as exc:
             _error(str(exc))
             raise typer.Exit(1) from None
     console.print(f"dbt build: {report.counts()} in {report.seconds:.1f}s")
     if publish:
-        result = publish_marts(warehouse, published or default_published(), run_id=run_id)
+        result = pipeline.publish(warehouse, published or default_published(), run_id=run_id)
         console.print(
             f"published {len(result.tables)} marts to {result.path} in {result.seconds:.1f}s"
         )
@@ -244,10 +244,12 @@ def run_extract(
     base_url: str | None = None,
     quiet: bool = False,
 ):
-    """Extract with a progress bar; returns the list of `AccountResult`."""
+    """Extract with a progress bar (`ruche.pipeline.extract`: each account's failure or
+    success is recorded for `ops.extract_failures`); returns the list of `AccountResult`."""
     from connectors.base import Window
     from connectors.landing import LandingZone
-    from connectors.runner import CONNECTORS, extract_many
+    from connectors.runner import CONNECTORS
+    from ruche import pipeline
     from ruche.errors import UserError, disk_problem
 
     unknown = [p for p in platforms or [] if p not in CONNECTORS]
@@ -285,7 +287,7 @@ def run_extract(
             progress.update(tasks[label], detail=f"{entity}: {count} records")
 
         try:
-            results = extract_many(
+            results = pipeline.extract(
                 jobs,
                 window=window,
                 landing=landing,
@@ -386,12 +388,10 @@ def run_load(
     quiet: bool = False,
     retry_quarantined: bool = False,
 ):
-    """Write the config tables, then load every pending landed batch; returns the LoadReport."""
-    from connectors.landing import LandingZone
-    from ruche.api_calendar import load_api_warnings
-    from ruche.configdb import write_config
+    """`ruche.pipeline.load` (config tables, extract failures, audit and load of every pending
+    landed batch) with a progress bar; returns the LoadReport."""
+    from ruche import pipeline
     from ruche.errors import wait_for_warehouse
-    from ruche.load import Loader, connect
 
     progress = Progress(
         TextColumn("[bold]load"),
@@ -403,29 +403,21 @@ def run_load(
         disable=quiet,
     )
     wait_for_warehouse(warehouse)  # another writer: wait RUCHE_LOCK_TIMEOUT, then say who
-    con = connect(warehouse)
-    try:
-        write_config(con, config)
-        load_api_warnings(con, LandingZone(landing_root))
-        with progress:
-            task = progress.add_task("load", total=None, detail="")
+    with progress:
+        task = progress.add_task("load", total=None, detail="")
 
-            def on_progress(label: str, done: int, total: int) -> None:
-                progress.update(task, total=total, completed=done, detail=label)
+        def on_progress(label: str, done: int, total: int) -> None:
+            progress.update(task, total=total, completed=done, detail=label)
 
-            loader = Loader(
-                con,
-                LandingZone(landing_root),
-                audit=audit,
-                docs_dir=docs_dir,
-                on_progress=on_progress,
-            )
-            report = loader.load(retry_quarantined=retry_quarantined)
-            if audit and loader._auditor is not None and docs_dir is not None:
-                loader.auditor.build_data_docs()
-    finally:
-        con.close()
-    return report
+        return pipeline.load(
+            config,
+            landing_root=landing_root,
+            warehouse=warehouse,
+            audit=audit,
+            docs_dir=docs_dir,
+            retry_quarantined=retry_quarantined,
+            on_progress=on_progress,
+        )
 
 
 def _print_load(report, warehouse: Path) -> None:

@@ -153,32 +153,37 @@ def extract_one(
     paths: Paths,
     token_lookup: Callable[[Any], str | None] | None = None,
 ) -> dict[str, Any]:
-    """Extract one account into the landing zone. Raises the connector's error on failure,
-    after recording it in the landing zone so the load step can put it in `ops`."""
+    """Extract one planned account (an Airflow mapped task) through `ruche.pipeline.extract`.
+    Raises the connector's error on failure, after the pipeline recorded it in the landing zone
+    so the load step puts it in `ops`."""
     from connectors.base import Window
     from connectors.landing import LandingZone
-    from connectors.runner import extract_account
+    from ruche import pipeline
 
     config = load_config(paths.config)
     client, account = find_account(config, ref)
-    token = token_lookup(account) if token_lookup else None
-    landing = LandingZone(paths.landing)
-    result = extract_account(
-        client=client,
-        platform=ref["platform"],
-        account=account,
+    (result,) = pipeline.extract(
+        [(client, ref["platform"], account)],
         window=Window(start, end),
-        landing=landing,
+        landing=LandingZone(paths.landing),
         run_id=run_id,
-        token=token,
-        logical_date=end,
+        token_lookup=token_lookup or _no_token,
     )
-    summary = result.summary()
-    if result.error is not None:
-        record_failure(landing, summary, end)
-        result.raise_for_error()
-    record_resolution(landing, summary, end)
-    return summary
+    result.raise_for_error()
+    return result.summary()
+
+
+def _no_token(account: Any) -> None:
+    return None
+
+
+def record_outcome(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
+    """Record one account's extract in the landing zone: its failure, or (after a success) the
+    resolution of its earlier failures of the same run date. Every extract path calls it."""
+    if summary["status"] != "success":
+        record_failure(landing, summary, logical_date)
+    else:
+        record_resolution(landing, summary, logical_date)
 
 
 def _failure_name(summary: dict[str, Any], logical_date: dt.date, folder: str = "") -> str:
@@ -325,25 +330,18 @@ def night_failures(
 
 
 def load_platform(platform: str | None, *, paths: Paths, audit: bool = True) -> dict[str, Any]:
-    """Audit and load the pending batches of one platform (or all) into the warehouse."""
-    from connectors.landing import LandingZone
-    from ruche.api_calendar import load_api_warnings
-    from ruche.configdb import write_config
-    from ruche.load import Loader, connect
+    """Audit and load the pending batches of one platform (or all) into the warehouse (an
+    Airflow load task, through `ruche.pipeline.load`); a JSON-able summary for XCom."""
+    from ruche import pipeline
 
-    config = load_config(paths.config)
-    landing = LandingZone(paths.landing)
-    con = connect(paths.warehouse)
-    try:
-        write_config(con, config)
-        load_failures(con, landing)
-        load_api_warnings(con, landing)
-        loader = Loader(con, landing, audit=audit, docs_dir=paths.docs / "gx")
-        report = loader.load(platforms=[platform] if platform else None)
-        if loader._auditor is not None:
-            loader.auditor.build_data_docs()
-    finally:
-        con.close()
+    report = pipeline.load(
+        load_config(paths.config),
+        landing_root=paths.landing,
+        warehouse=paths.warehouse,
+        platforms=[platform] if platform else None,
+        audit=audit,
+        docs_dir=paths.docs / "gx",
+    )
     for problem in report.problems:
         log.warning("%s", problem)
     return {

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from ruche import platforms
+
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 WRITER_TASKS = {  # tasks that write the DuckDB warehouse (or read it while others may write)
-    "ruche_ingest": {"load_facebook", "load_instagram", "load_meta_ads"},
+    "ruche_ingest": {f"load_{name}" for name in platforms.names()},
     "ruche_transform": {"dbt_build", "publish"},
 }
 
@@ -62,12 +64,9 @@ def test_ingest_maps_one_task_per_account_and_emits_platform_assets(dagbag):
     extract = dag.get_task("extract")
     assert type(extract).__name__.endswith("MappedOperator")
     uris = {outlet.uri for t in dag.tasks for outlet in t.outlets}
-    assert uris == {
-        "ruche://warehouse/raw/facebook",
-        "ruche://warehouse/raw/instagram",
-        "ruche://warehouse/raw/meta_ads",
-    }
-    for platform in ("facebook", "instagram", "meta_ads"):
+    assert uris == {f"ruche://warehouse/raw/{name}" for name in platforms.names()}
+    assert {"ruche://warehouse/raw/facebook", "ruche://warehouse/raw/meta_ads"} <= uris
+    for platform in platforms.names():
         assert dag.get_task(f"load_{platform}").trigger_rule == "all_done"
 
 
@@ -75,6 +74,40 @@ def test_transform_is_scheduled_on_assets_with_a_time_fallback(dagbag):
     dag = dagbag.dags["ruche_transform"]
     assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
     assert {o.uri for t in dag.tasks for o in t.outlets} == {"ruche://warehouse/marts"}
+    assert _condition_uris(dag) == {f"ruche://warehouse/raw/{n}" for n in platforms.names()}
+
+
+def _condition_uris(dag) -> set[str]:
+    """The raw Asset URIs the transform waits for (all of them: an AND condition)."""
+    condition = dag.timetable.asset_condition
+    assert type(condition).__name__.endswith("AssetAll")
+    return {asset.uri.rstrip("/") for _, asset in condition.iter_assets()}
+
+
+def test_a_registered_platform_gets_its_load_task_asset_and_transform_condition(
+    tmp_path, monkeypatch
+):
+    # A fourth platform is one registry entry: the DAGs pick it up without an edit.
+    import dataclasses
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    extra = dataclasses.replace(platforms.REGISTRY["facebook"], name="newplatform")
+    monkeypatch.setitem(platforms.REGISTRY, "newplatform", extra)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "config" / "clients.demo.yml"))
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    ingest, transform = bag.dags["ruche_ingest"], bag.dags["ruche_transform"]
+    assert "load_newplatform" in ingest.task_ids
+    assert ingest.get_task("load_newplatform").pool
+    assert ingest.get_task("check_accounts").upstream_task_ids == {
+        f"load_{name}" for name in ("facebook", "instagram", "meta_ads", "newplatform")
+    }
+    assert _condition_uris(transform) == {
+        f"ruche://warehouse/raw/{name}"
+        for name in ("facebook", "instagram", "meta_ads", "newplatform")
+    }
 
 
 PROBE = textwrap.dedent(
@@ -141,5 +174,5 @@ def test_a_night_with_failed_accounts_ends_in_a_failing_leaf(dagbag):
     assert leaves == ["check_accounts"]
     check = dag.get_task("check_accounts")
     assert check.trigger_rule == "all_done"
-    assert check.upstream_task_ids == {"load_facebook", "load_instagram", "load_meta_ads"}
+    assert check.upstream_task_ids == {f"load_{name}" for name in platforms.names()}
     assert check.on_failure_callback, "the check must reach the alert connection when set"

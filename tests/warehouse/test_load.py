@@ -68,7 +68,7 @@ T2 = dt.datetime(2026, 11, 20, 7, tzinfo=dt.UTC)
 @pytest.mark.parametrize("batch_records", [1_000_000, 1], ids=["one-batch", "file-per-batch"])
 def test_overlapping_runs_keep_one_row_per_record_latest_wins(setup, monkeypatch, batch_records):
     # a backfill larger than a batch is loaded batch by batch: the same rows win
-    monkeypatch.setattr("ruche.load.LOAD_BATCH_RECORDS", batch_records)
+    monkeypatch.setattr("ruche.load.files.LOAD_BATCH_RECORDS", batch_records)
     zone, con = setup
     land(
         zone,
@@ -189,10 +189,10 @@ def test_a_crash_mid_load_leaves_nothing_half_visible(setup, monkeypatch):
         extracted_at=T2,
     )
 
-    def die(self, *args, **kwargs):
+    def die(*args, **kwargs):
         raise RuntimeError("killed between merge and ledger")
 
-    monkeypatch.setattr(Loader, "_ledger", die)
+    monkeypatch.setattr("ruche.load.merge.write_ledger", die)
     with pytest.raises(RuntimeError):
         Loader(con, zone, audit=False).load()
     assert snapshot(con, "raw_facebook.comments") == before
@@ -288,7 +288,7 @@ def test_bad_rows_are_quarantined_with_reasons_while_other_accounts_load(
     setup, monkeypatch, slice_rows
 ):
     # a large batch is audited in slices of `_row`: the findings are the same
-    monkeypatch.setattr("ruche.load.AUDIT_SLICE_ROWS", slice_rows)
+    monkeypatch.setattr("ruche.load.audit.AUDIT_SLICE_ROWS", slice_rows)
     zone, con = setup
     posts = [{"id": f"{PAGE}_1", "created_time": "2026-11-17T10:00:00+0000"}]
     land(zone, "posts", posts, run_id="r1", logical_date=D1, extracted_at=T1)
@@ -662,7 +662,7 @@ def test_retry_quarantined_reads_again_a_file_an_earlier_load_could_not(
     lines[2] = lines[2][: len(lines[2]) // 2]  # one line cut in half
     rewrite(zone, comments, gzip.compress(b"\n".join(lines) + b"\n"))
     warehouse = tmp_path / "wh.duckdb"
-    monkeypatch.setattr(Loader, "_salvage", lambda self, outcome: False)  # the old loader
+    monkeypatch.setattr("ruche.load.files.salvage", lambda *args: False)  # the old loader
     con = connect(warehouse)
     Loader(con, zone, audit=False).load()
     con.close()
@@ -911,3 +911,59 @@ def test_the_data_docs_retention_setting_is_checked(setup, monkeypatch):
         monkeypatch.setenv("RUCHE_DATA_DOCS_KEEP_DAYS", wrong)
         with pytest.raises(ValueError, match=r"RUCHE_DATA_DOCS_KEEP_DAYS=.* e\.g\. 30"):
             Loader(con, zone, docs_dir=zone.root + "/docs")
+
+
+REGISTERED_PLATFORM = """
+import dataclasses, datetime as dt, json, sys
+from ruche import platforms
+platforms.REGISTRY["newplatform"] = dataclasses.replace(platforms.REGISTRY["facebook"], name="newplatform")
+from connectors.landing import LandingZone
+from ruche.load import SPECS, Loader, connect
+zone = LandingZone(sys.argv[1])
+when = dt.datetime(2026, 11, 19, 7, tzinfo=dt.UTC)
+with zone.batch(platform="newplatform", entity="posts", client_id="c", account_id="1", run_id="r",
+                logical_date=dt.date(2026, 11, 18), window=(dt.date(2026, 11, 18),) * 2,
+                requested=(dt.date(2026, 11, 18),) * 2, api_version="v1", extracted_at=when) as b:
+    b.write_many([{"id": "1_1", "created_time": "2026-11-18T10:00:00+0000"}])
+    b.commit()
+con = connect(sys.argv[2])
+report = Loader(con, zone, audit=False).load()
+print(json.dumps({
+    "key": SPECS[("newplatform", "posts")].key,
+    "problems": report.problems,
+    "rows": con.execute("SELECT _key FROM raw_newplatform.posts").fetchall(),
+}))
+"""
+
+
+def test_the_loader_specs_come_from_the_platform_registry(tmp_path):
+    # Keys, snapshot rule, parents and expected fields are declared once, in the registry:
+    # a registered platform loads without an edit to the loader.
+    import subprocess
+    import sys
+
+    from ruche.load import SPECS
+    from ruche.platforms import entities
+    from ruche.platforms.meta import GRAPH_ID_KEY, GRAPH_INSIGHT_KEY
+
+    assert list(SPECS) == [(p.name, e.name) for p, e in entities()]
+    comments = SPECS[("facebook", "comments")]
+    assert (comments.key, comments.parent_entity, comments.author_field) == (
+        GRAPH_ID_KEY,
+        "posts",
+        "from",
+    )
+    assert SPECS[("instagram", "media_insights")].key == GRAPH_INSIGHT_KEY
+    proc = subprocess.run(
+        [sys.executable, "-c", REGISTERED_PLATFORM, str(tmp_path / "l"), str(tmp_path / "w.db")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["key"] == GRAPH_ID_KEY
+    assert out["rows"] == [["1|1_1|2026-11-18"]]  # its key, and a snapshot per run date
+    # ...and its expected fields are reported when missing
+    assert [p.rsplit(": ", 1)[1] for p in out["problems"]] == ["permalink_url, reactions, comments"]
