@@ -70,8 +70,8 @@ final as (
         combined.start_at,
         combined.stop_at,
         accounts.currency,
-        combined.daily_budget_minor / {{ currency_offset('accounts.currency') }} as daily_budget,
-        combined.lifetime_budget_minor / {{ currency_offset('accounts.currency') }} as lifetime_budget,
+        combined.daily_budget_minor / {{ meta_currency_offset('accounts.currency') }} as daily_budget,
+        combined.lifetime_budget_minor / {{ meta_currency_offset('accounts.currency') }} as lifetime_budget,
         case
             when combined.daily_budget_minor is not null or combined.lifetime_budget_minor is not null
                 then 'campaign'
