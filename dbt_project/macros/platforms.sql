@@ -54,12 +54,14 @@
     has the same conformed columns in the same order (the per-platform models promise it; a
     `union all by name` would hide a drifted column). `where` filters every branch (a constant
     filter is pushed into each scan). `add_platform` puts a first column `platform` on models
-    that have none (staging). With no platform of the family, an empty result typed
+    that have none (staging). `columns` selects the conformed columns by name (a platform's
+    model may carry more of its own). With no platform of the family, an empty result typed
     like the first declared one.
 -#}
-{% macro union_platform_models(pattern, family=none, where=none, add_platform=false) -%}
+{% macro union_platform_models(pattern, family=none, where=none, add_platform=false, columns=none) -%}
     {%- set selected = ruche_platforms(family) -%}
     {%- set declared = _ruche_declared_platforms(var('ruche_platform_models'), family) -%}
+    {%- set projection = '*' if columns is none else columns | join(', ') -%}
     {%- if not execute -%}
         {#- parse: register every model the execution may read -#}
         {%- for platform in declared %}
@@ -67,10 +69,10 @@
     {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
     {%- elif selected | length == 0 %}
-    select {% if add_platform %}cast(null as {{ dbt.type_string() }}) as platform, {% endif %}* from {{ ref(pattern | replace('{platform}', declared[0])) }} where false
+    select {% if add_platform %}cast(null as {{ dbt.type_string() }}) as platform, {% endif %}{{ projection }} from {{ ref(pattern | replace('{platform}', declared[0])) }} where false
     {%- else -%}
         {%- for platform in selected %}
-    select {% if add_platform %}'{{ platform }}' as platform, {% endif %}* from {{ ref(pattern | replace('{platform}', platform)) }}
+    select {% if add_platform %}'{{ platform }}' as platform, {% endif %}{{ projection }} from {{ ref(pattern | replace('{platform}', platform)) }}
     {%- if where %} where {{ where }}{% endif %}
     {%- if not loop.last %}
     union all

@@ -1220,6 +1220,32 @@ def test_unions_follow_the_registered_platforms(build, tmp_path):
     assert "ruche_platform_models" in str(result.exception or result.result)
 
 
+def test_marts_read_only_conformed_models(build):
+    """No mart reads a platform's own model (`stg_<platform>__*`, `int_<platform>__*`): the
+    campaign marts read `int_ad_daily`, `int_campaigns`, `int_ads` like the community marts
+    read their unions, so a new ad platform is its own models plus the registry entry."""
+    from ruche import platforms
+
+    manifest = json.loads((build.work_dir / "target" / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    own = tuple(f"{kind}_{name}__" for name in platforms.REGISTRY for kind in ("stg", "int"))
+    read = {}
+    for node in nodes.values():
+        if node["resource_type"] == "model" and node["schema"] == "marts":
+            parents = [nodes[p]["name"] for p in node["depends_on"]["nodes"] if p in nodes]
+            read[node["name"]] = parents
+            assert not [p for p in parents if p.startswith(own)], (node["name"], parents)
+            assert not [p for p in node["depends_on"]["nodes"] if p.startswith("source.")]
+    assert {"int_ad_daily", "int_accounts"} <= set(read["fct_ad_daily"])
+    assert "int_campaigns" in read["dim_campaigns"]
+    assert "int_ads" in read["dim_ads"]
+    # the per-platform campaign layer exists for every registered ad platform
+    models = {n["name"] for n in nodes.values() if n["resource_type"] == "model"}
+    for name in platforms.names("ads"):
+        for entity in ("ad_daily", "campaigns", "adsets", "ads", "accounts"):
+            assert f"int_{name}__{entity}" in models
+
+
 # ---------------------------------------------------------------------------- report
 
 
