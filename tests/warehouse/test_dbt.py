@@ -1246,6 +1246,31 @@ def test_marts_read_only_conformed_models(build):
             assert f"int_{name}__{entity}" in models
 
 
+def test_shared_sql_names_no_platform():
+    """Shared SQL (macros, unions, marts, singular tests) never names a platform nor calls a
+    Meta-only helper: platforms come from `config.platforms`, Meta's pieces (Graph timestamps,
+    insight unnesting, the `act_` prefix, attribution) live in macros/meta.sql and the
+    platforms' own models and macros."""
+    from ruche import platforms
+
+    names = "|".join(platforms.REGISTRY)
+    literal = re.compile(rf"['\"]({names})['\"]|\b(raw|stg|int)_({names})__?")
+    meta_only = re.compile(r"\b(graph_\w+|meta_\w+)\(")
+    own = re.compile(
+        rf"(^|/)(stg|int)_({names})__|/staging/({names})/|/macros/platforms/|meta\.sql$"
+    )
+    offenders = []
+    for path in sorted(PROJECT_DIR.glob("**/*.sql")):
+        rel = path.relative_to(PROJECT_DIR).as_posix()
+        if rel.startswith("target/") or own.search("/" + rel):
+            continue
+        text = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.S)  # comments may name them
+        text = re.sub(r"--[^\n]*", "", text)
+        if literal.search(text) or meta_only.search(text):
+            offenders.append(rel)
+    assert offenders == []
+
+
 # ---------------------------------------------------------------------------- report
 
 
