@@ -2,13 +2,18 @@
 
 Business hours, holidays, timezones, currencies and targets live in `config/clients.yml`; dbt
 needs them in SQL to compute business-time response minutes, local dates and targets vs
-actuals. Written in one transaction, replacing the previous copy, on every load.
+actuals. The platform registry (`ruche.platforms`) is written beside them: `config.platforms`
+(family, reporting-day rule, default re-fetch window: the list dbt's unions are generated from)
+and `config.platform_entities` (each entity's re-fetch window), so dbt reads them as data
+instead of per-platform vars. Written in one transaction, replacing the previous copy, on
+every load.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from ruche import platforms
 from ruche.config import WEEKDAYS, RucheConfig
 
 DDL = """
@@ -30,6 +35,24 @@ CREATE OR REPLACE TABLE config.accounts (
     account_name VARCHAR,
     refetch_days INTEGER,
     PRIMARY KEY (platform, account_id)
+);
+CREATE OR REPLACE TABLE config.platforms (
+    platform VARCHAR PRIMARY KEY,
+    platform_order INTEGER NOT NULL,  -- registry order: the order of the unions' branches
+    label VARCHAR NOT NULL,
+    family VARCHAR NOT NULL,          -- organic | ads
+    reporting_day VARCHAR NOT NULL,   -- an IANA time zone, or 'account' (the account's own)
+    refetch_days INTEGER NOT NULL,    -- default re-fetch window; an account may override it
+    api_version VARCHAR NOT NULL,
+    api_sunset DATE
+);
+CREATE OR REPLACE TABLE config.platform_entities (
+    platform VARCHAR NOT NULL,
+    entity VARCHAR NOT NULL,
+    is_snapshot BOOLEAN NOT NULL,
+    parent_entity VARCHAR,
+    refetch_days INTEGER NOT NULL,    -- days re-read before the window (platform default if unset)
+    PRIMARY KEY (platform, entity)
 );
 CREATE OR REPLACE TABLE config.business_hours (
     client_id VARCHAR NOT NULL,
@@ -60,6 +83,7 @@ def write_config(con: duckdb.DuckDBPyConnection, config: RucheConfig) -> None:
             "INSERT INTO config.agency VALUES (?, ?, ?)",
             [agency.name, agency.timezone, agency.nightly_schedule],
         )
+        _write_platforms(con)
         for client in config.clients:
             con.execute(
                 "INSERT INTO config.clients VALUES (?, ?, ?, ?, ?)",
@@ -95,3 +119,33 @@ def write_config(con: duckdb.DuckDBPyConnection, config: RucheConfig) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _write_platforms(con: duckdb.DuckDBPyConnection) -> None:
+    """`config.platforms` and `config.platform_entities` from the registry (every registered
+    platform, with or without configured accounts: dbt builds empty models for the latter)."""
+    for order, row in enumerate(platforms.as_rows(), start=1):
+        con.execute(
+            "INSERT INTO config.platforms VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                row["platform"],
+                order,
+                row["label"],
+                row["family"],
+                row["reporting_day"],
+                row["refetch_days"],
+                row["api_version"],
+                row["api_sunset"],
+            ],
+        )
+    for item, entity in platforms.entities():
+        con.execute(
+            "INSERT INTO config.platform_entities VALUES (?, ?, ?, ?, ?)",
+            [
+                item.name,
+                entity.name,
+                entity.snapshot,
+                entity.parent,
+                item.entity_refetch_days(entity.name),
+            ],
+        )

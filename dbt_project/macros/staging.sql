@@ -20,7 +20,7 @@
     {{ dbt.safe_cast("(record ->> '" ~ path ~ "')", dbt.type_bigint()) }}
 {%- endmacro %}
 
-{#- Graph numbers sent as strings ("41.90"): decimals kept exact -#}
+{#- numbers sent as strings (the Graph API's "41.90"): decimals kept exact -#}
 {% macro json_decimal(path, scale=6) -%}
     {{ dbt.safe_cast("(record ->> '" ~ path ~ "')", "decimal(38, " ~ scale ~ ")") }}
 {%- endmacro %}

@@ -52,15 +52,28 @@
 {%- endmacro %}
 
 
-{#- a Graph API timestamp ("2026-11-22T01:46:47+0000", "2026-10-02T00:00:00-0700") → UTC instant -#}
-{% macro parse_graph_timestamp(text) -%}
-    {{ return(adapter.dispatch('parse_graph_timestamp', 'ruche')(text)) }}
+{#- a platform timestamp text in strptime `format` → the instant (timestamp with time zone);
+    NULL when the text is missing or does not match. A format without %z reads UTC. -#}
+{% macro parse_timestamp(text, format) -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'ruche')(text, format)) }}
 {%- endmacro %}
 
-{% macro default__parse_graph_timestamp(text) -%}
+{% macro default__parse_timestamp(text, format) -%}
     cast({{ text }} as {{ dbt.type_timestamp() }} with time zone)
 {%- endmacro %}
 
-{% macro duckdb__parse_graph_timestamp(text) -%}
-    try_cast({{ text }} as timestamptz)
+{% macro duckdb__parse_timestamp(text, format) -%}
+    {%- if '%z' in format or '%Z' in format -%}
+    try_strptime({{ text }}, '{{ format }}')
+    {%- else -%}
+    timezone('UTC', try_strptime({{ text }}, '{{ format }}'))
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- the time zone a registered platform reports its days in (config.platforms, from the
+    registry), as a SQL expression; for platforms whose day is the account's own, see
+    int_accounts.reporting_timezone -#}
+{% macro platform_reporting_timezone(platform) -%}
+    (select reporting_day from {{ ref('stg_config__platforms') }} where platform = '{{ platform }}')
 {%- endmacro %}

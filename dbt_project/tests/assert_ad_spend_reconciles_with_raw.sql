@@ -1,37 +1,32 @@
 {#-
     Spend, impressions and clicks per ad account per day in fct_ad_daily equal the raw insight
-    rows (read straight from the source, parsed independently of staging). Returns the days
-    that differ.
+    rows of every ad platform (read straight from the source, parsed independently of staging,
+    by each platform's `<platform>__raw_ad_daily` macro). Returns the days that differ.
 -#}
 with
 
 raw_daily as (
 
-    select
-        _account_id as account_id,
-        cast(record ->> 'date_start' as date) as date_day,
-        sum(cast(record ->> 'spend' as decimal(38, 2))) as spend,
-        sum(cast(record ->> 'impressions' as bigint)) as impressions,
-        sum(cast(record ->> 'clicks' as bigint)) as clicks
-    from {{ source('raw_meta_ads', 'ad_insights') }}
-    group by 1, 2
+    {{ union_platform_macros('raw_ad_daily', family='ads') }}
 
 ),
 
 mart_daily as (
 
     select
+        platform,
         account_id,
         date as date_day,
         sum(spend) as spend,
         sum(impressions) as impressions,
         sum(clicks) as clicks
     from {{ ref('fct_ad_daily') }}
-    group by 1, 2
+    group by 1, 2, 3
 
 )
 
 select
+    coalesce(raw_daily.platform, mart_daily.platform) as platform,
     coalesce(raw_daily.account_id, mart_daily.account_id) as account_id,
     coalesce(raw_daily.date_day, mart_daily.date_day) as date_day,
     raw_daily.spend as raw_spend,
@@ -42,7 +37,8 @@ select
     mart_daily.clicks as mart_clicks
 from raw_daily
 full outer join mart_daily
-    on raw_daily.account_id = mart_daily.account_id
+    on raw_daily.platform = mart_daily.platform
+    and raw_daily.account_id = mart_daily.account_id
     and raw_daily.date_day = mart_daily.date_day
 where raw_daily.spend is distinct from mart_daily.spend
     or raw_daily.impressions is distinct from mart_daily.impressions

@@ -1,15 +1,9 @@
-{#- Comments per post in fct_comments equal the raw comment rows of that post (both platforms). -#}
+{#- Comments per post in fct_comments equal the raw comment rows of that post (every organic platform). -#}
 with
 
 raw_counts as (
 
-    select 'facebook' as platform, _parent_id as post_id, count(*) as comments
-    from {{ source('raw_facebook', 'comments') }}
-    group by 1, 2
-    union all
-    select 'instagram' as platform, _parent_id as post_id, count(*) as comments
-    from {{ source('raw_instagram', 'comments') }}
-    group by 1, 2
+    {{ union_platform_macros('raw_comment_counts', family='organic') }}
 
 ),
 

@@ -12,8 +12,6 @@
 -#}
 -- depends_on: {{ ref('int_comments') }}
 -- depends_on: {{ ref('ordinary_words') }}
--- depends_on: {{ source('raw_facebook', 'comments') }}
--- depends_on: {{ source('raw_instagram', 'comments') }}
 {%- set full = flags.FULL_REFRESH or var('full_history_tests', false) %}
 {%- set newest = none if full else watermark('created_at', ref('fct_comments')) %}
 
@@ -23,21 +21,7 @@ with
 
 raw_authors as (
 
-    select
-        'facebook' as platform,
-        _parent_id as post_id,
-        record -> 'from' ->> 'id' as author_id,
-        record -> 'from' ->> 'name' as author_name
-    from {{ source('raw_facebook', 'comments') }}
-    where (record -> 'from' ->> 'id') is distinct from _account_id
-    union all
-    select
-        'instagram' as platform,
-        _parent_id as post_id,
-        record -> 'from' ->> 'id' as author_id,
-        record -> 'from' ->> 'username' as author_name
-    from {{ source('raw_instagram', 'comments') }}
-    where (record -> 'from' ->> 'id') is distinct from _account_id
+    {{ union_platform_macros('raw_commenters', family='organic') }}
 
 ),
 

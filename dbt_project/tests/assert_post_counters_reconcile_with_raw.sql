@@ -3,21 +3,7 @@ with
 
 raw_counters as (
 
-    select
-        'facebook' as platform,
-        record ->> 'id' as post_id,
-        _snapshot_date as snapshot_date,
-        cast(record -> 'reactions' -> 'summary' ->> 'total_count' as bigint) as reactions,
-        cast(record -> 'comments' -> 'summary' ->> 'total_count' as bigint) as comments
-    from {{ source('raw_facebook', 'posts') }}
-    union all
-    select
-        'instagram' as platform,
-        record ->> 'id' as post_id,
-        _snapshot_date as snapshot_date,
-        cast(record ->> 'like_count' as bigint) as reactions,
-        cast(record ->> 'comments_count' as bigint) as comments
-    from {{ source('raw_instagram', 'media') }}
+    {{ union_platform_macros('raw_post_counters', family='organic') }}
 
 )
 

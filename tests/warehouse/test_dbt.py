@@ -1121,6 +1121,156 @@ def test_new_and_missing_api_fields_do_not_break_the_build(build, tmp_path):
     assert row["links"] == 0 and row["other"] == row["n"]
 
 
+# ---------------------------------------------------------------------------- platforms
+
+# Marts with a `platform` column whose rows of one platform depend on that platform's data only.
+PER_PLATFORM_MARTS = (
+    "dim_accounts",
+    "dim_posts",
+    "fct_post_metrics_daily",
+    "fct_account_daily",
+    "fct_comments",
+    "rpt_post_performance",
+    "dim_campaigns",
+    "dim_ads",
+    "fct_ad_daily",
+    "rpt_campaign_daily",
+)
+
+
+def rows_of(path: Path, table: str, where: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return sorted(
+            con.execute(f"SELECT * FROM marts.{table} WHERE {where}").fetchall(),
+            key=lambda row: tuple("" if v is None else str(v) for v in row),
+        )
+    finally:
+        con.close()
+
+
+def test_unions_follow_the_registered_platforms(build, tmp_path):
+    """The unions are generated from `config.platforms` (the registry as data): a platform with
+    no accounts builds empty, typed models and the other platforms' marts are unchanged; a
+    platform dropped from the registry leaves the unions; one registered without dbt models is
+    a one-line compile error naming what to add."""
+    warehouse = tmp_path / "no_instagram.duckdb"
+    shutil.copy(build.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        # a configuration without Instagram accounts (the loader still creates its raw tables)
+        con.execute("DELETE FROM config.accounts WHERE platform = 'instagram'")
+        for (table,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw_instagram'"
+        ).fetchall():
+            con.execute(f"DELETE FROM raw_instagram.{table}")
+    finally:
+        con.close()
+    result, _ = dbt(
+        warehouse,
+        "build",
+        "--full-refresh",
+        "--exclude-resource-type",
+        "unit_test",
+        work_dir=tmp_path / "a",
+    )
+    assert_success(result)
+    [row] = query(warehouse, "SELECT count(*) AS n FROM intermediate.int_instagram__posts")
+    assert row["n"] == 0
+    [row] = query(
+        warehouse,
+        "SELECT organic_accounts, accounts FROM marts.dim_clients ORDER BY client_id LIMIT 1",
+    )
+    assert row["organic_accounts"] < row["accounts"]
+    for table in PER_PLATFORM_MARTS:
+        assert rows_of(warehouse, table, "platform = 'instagram'") == [], table
+        assert rows_of(warehouse, table, "platform <> 'instagram'") == rows_of(
+            build.warehouse, table, "platform <> 'instagram'"
+        ), table
+
+    # the registry without Instagram: the unions no longer read its models
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("DELETE FROM config.platforms WHERE platform = 'instagram'")
+        con.execute("DELETE FROM config.platform_entities WHERE platform = 'instagram'")
+    finally:
+        con.close()
+    result, _ = dbt(warehouse, "run", "--full-refresh", work_dir=tmp_path / "b")
+    assert_success(result)
+    compiled = tmp_path / "b" / "target" / "compiled" / "ruche" / "models" / "intermediate"
+    for model in ("community/int_posts.sql", "community/int_comments.sql", "int_accounts.sql"):
+        text = (compiled / model).read_text()
+        assert "int_facebook__" in text and "int_instagram__" not in text, model
+    for table in PER_PLATFORM_MARTS:
+        assert rows_of(warehouse, table, "true") == rows_of(
+            build.warehouse, table, "platform <> 'instagram'"
+        ), table
+
+    # a registered platform the dbt project has no models for
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "INSERT INTO config.platforms VALUES "
+            "('tiktok', 9, 'TikTok', 'organic', 'UTC', 3, 'v1.3', NULL)"
+        )
+    finally:
+        con.close()
+    result, _ = dbt(warehouse, "compile", "--select", "int_posts", work_dir=tmp_path / "c")
+    assert not result.success
+    assert "ruche_platform_models" in str(result.exception or result.result)
+
+
+def test_marts_read_only_conformed_models(build):
+    """No mart reads a platform's own model (`stg_<platform>__*`, `int_<platform>__*`): the
+    campaign marts read `int_ad_daily`, `int_campaigns`, `int_ads` like the community marts
+    read their unions, so a new ad platform is its own models plus the registry entry."""
+    from ruche import platforms
+
+    manifest = json.loads((build.work_dir / "target" / "manifest.json").read_text())
+    nodes = manifest["nodes"]
+    own = tuple(f"{kind}_{name}__" for name in platforms.REGISTRY for kind in ("stg", "int"))
+    read = {}
+    for node in nodes.values():
+        if node["resource_type"] == "model" and node["schema"] == "marts":
+            parents = [nodes[p]["name"] for p in node["depends_on"]["nodes"] if p in nodes]
+            read[node["name"]] = parents
+            assert not [p for p in parents if p.startswith(own)], (node["name"], parents)
+            assert not [p for p in node["depends_on"]["nodes"] if p.startswith("source.")]
+    assert {"int_ad_daily", "int_accounts"} <= set(read["fct_ad_daily"])
+    assert "int_campaigns" in read["dim_campaigns"]
+    assert "int_ads" in read["dim_ads"]
+    # the per-platform campaign layer exists for every registered ad platform
+    models = {n["name"] for n in nodes.values() if n["resource_type"] == "model"}
+    for name in platforms.names("ads"):
+        for entity in ("ad_daily", "campaigns", "adsets", "ads", "accounts"):
+            assert f"int_{name}__{entity}" in models
+
+
+def test_shared_sql_names_no_platform():
+    """Shared SQL (macros, unions, marts, singular tests) never names a platform nor calls a
+    Meta-only helper: platforms come from `config.platforms`, Meta's pieces (Graph timestamps,
+    insight unnesting, the `act_` prefix, attribution) live in macros/meta.sql and the
+    platforms' own models and macros."""
+    from ruche import platforms
+
+    names = "|".join(platforms.REGISTRY)
+    literal = re.compile(rf"['\"]({names})['\"]|\b(raw|stg|int)_({names})__?")
+    meta_only = re.compile(r"\b(graph_\w+|meta_\w+)\(")
+    own = re.compile(
+        rf"(^|/)(stg|int)_({names})__|/staging/({names})/|/macros/platforms/|meta\.sql$"
+    )
+    offenders = []
+    for path in sorted(PROJECT_DIR.glob("**/*.sql")):
+        rel = path.relative_to(PROJECT_DIR).as_posix()
+        if rel.startswith("target/") or own.search("/" + rel):
+            continue
+        text = re.sub(r"\{#.*?#\}", "", path.read_text(), flags=re.S)  # comments may name them
+        text = re.sub(r"--[^\n]*", "", text)
+        if literal.search(text) or meta_only.search(text):
+            offenders.append(rel)
+    assert offenders == []
+
+
 # ---------------------------------------------------------------------------- report
 
 

@@ -11,31 +11,13 @@
     One row per account and source: the days its extractions cover, in the days the source is
     reported in. A day counts as covered when an extraction asked for it and ran after the day
     had ended in that time zone (a day extracted while under way is partial): the client's time
-    zone for posts and comments (`content`), Meta's Pacific day for account metrics, the ad
-    account's time zone for ads. Runs are assumed to follow each other without gaps (a failed
+    zone for posts and comments (`content`), else the platform's reporting day (Meta's Pacific
+    day for account metrics, the ad account's time zone for ads). Runs are assumed to follow each other without gaps (a failed
     night is re-read by the next night's re-fetch window).
     Incremental: only the windows loaded since the last build are read (a constant filter on
     the raw tables' load time), and merged with the coverage already built for their accounts.
 -#}
 with
-
-facebook_windows as (
-
-    select * from {{ ref('stg_facebook__extraction_windows') }}
-
-),
-
-instagram_windows as (
-
-    select * from {{ ref('stg_instagram__extraction_windows') }}
-
-),
-
-ads_windows as (
-
-    select * from {{ ref('stg_meta_ads__extraction_windows') }}
-
-),
 
 accounts as (
 
@@ -45,13 +27,10 @@ accounts as (
 
 {%- set loaded = loaded_after_watermark('loaded_at') %}
 
+-- every registered platform's extraction windows (config.platforms), loaded since the last build
 windows as (
 
-    select 'facebook' as platform, * from facebook_windows where {{ loaded }}
-    union all
-    select 'instagram' as platform, * from instagram_windows where {{ loaded }}
-    union all
-    select 'meta_ads' as platform, * from ads_windows where {{ loaded }}
+    {{ union_platform_models('stg_{platform}__extraction_windows', where=loaded, add_platform=true) }}
 
 ),
 
@@ -64,7 +43,7 @@ zoned as (
         windows.source_name,
         case
             when windows.source_name = 'content' then accounts.client_timezone
-            when windows.source_name = 'account_metrics' then '{{ var("meta_insights_timezone") }}'
+            -- account metrics and ads: the platform's reporting day (registry rule)
             else accounts.reporting_timezone
         end as day_timezone,
         windows.window_start,

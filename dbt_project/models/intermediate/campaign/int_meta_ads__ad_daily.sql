@@ -19,8 +19,8 @@
     newest) and replaces those ad-days. `duplicate_action_items` counts action entries that
     repeat an (action type, kind) of the same row; a test keeps it at 0 (they would be summed).
 -#}
-{%- set conversion_types = var('conversion_action_types') -%}
-{%- set value_column = attribution_column() -%}
+{%- set conversion_types = var('meta_conversion_action_types') -%}
+{%- set value_column = meta_attribution_column() -%}
 {%- set is_new = loaded_after_watermark('loaded_at') -%}
 
 with
@@ -95,7 +95,7 @@ final as (
         coalesce(actions_pivoted.leads, 0) as leads,
         coalesce(actions_pivoted.landing_page_views, 0) as landing_page_views,
         coalesce(actions_pivoted.add_to_carts, 0) as add_to_carts,
-        '{{ attribution_label() }}' as attribution_window,
+        '{{ meta_attribution_label() }}' as attribution_window,
         coalesce(actions_pivoted.duplicate_action_items, 0) as duplicate_action_items,
         greatest(insights.loaded_at, coalesce(actions_pivoted.loaded_at, insights.loaded_at)) as loaded_at
     from insights

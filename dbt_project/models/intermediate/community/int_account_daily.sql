@@ -1,33 +1,30 @@
 {#- Account daily metrics, all organic platforms, with the day-over-day follower change. -#}
 with
 
-facebook_daily as (
-
-    select * from {{ ref('int_facebook__account_daily') }}
-
-),
-
-instagram_daily as (
-
-    select * from {{ ref('int_instagram__account_daily') }}
-
-),
-
+-- every organic platform of the registry (config.platforms), never a hand-written list
 unioned as (
 
-    select * from facebook_daily
-    union all
-    select * from instagram_daily
+    {{ union_platform_models('int_{platform}__account_daily', family='organic') }}
+
+),
+
+entities as (
+
+    select * from {{ ref('stg_config__platform_entities') }}
 
 ),
 
 with_previous as (
 
     select
-        *,
-        lag(date_day) over (partition by platform, account_id order by date_day) as previous_date,
-        lag(followers) over (partition by platform, account_id order by date_day) as previous_followers
+        unioned.*,
+        entities.refetch_days,
+        lag(unioned.date_day) over (partition by unioned.platform, unioned.account_id order by unioned.date_day) as previous_date,
+        lag(unioned.followers) over (partition by unioned.platform, unioned.account_id order by unioned.date_day) as previous_followers
     from unioned
+    left join entities
+        on unioned.platform = entities.platform
+        and unioned.metrics_entity = entities.entity
 
 ),
 
@@ -50,7 +47,9 @@ final as (
         reach,
         engagements,
         accounts_engaged,
-        is_day_complete
+        is_day_complete,
+        -- days re-read before each run's window: a day is final once outside it
+        refetch_days
     from with_previous
 
 )

@@ -22,17 +22,11 @@
 -#}
 with
 
-facebook_comments as (
+-- every organic platform of the registry (config.platforms), never a hand-written list; only
+-- the comments loaded since the last build (a constant filter, pushed into each scan)
+new_comments as (
 
-    select * from {{ ref('int_facebook__comments') }}
-    where {{ loaded_after_watermark('loaded_at') }}
-
-),
-
-instagram_comments as (
-
-    select * from {{ ref('int_instagram__comments') }}
-    where {{ loaded_after_watermark('loaded_at') }}
+    {{ union_platform_models('int_{platform}__comments', family='organic', where=loaded_after_watermark('loaded_at')) }}
 
 ),
 
@@ -44,9 +38,7 @@ accounts as (
 
 unioned as (
 
-    select * from facebook_comments
-    union all
-    select * from instagram_comments
+    select * from new_comments
 
 ),
 

@@ -25,7 +25,9 @@ final as (
         max(case when metric_name = 'page_total_media_view_unique' and is_day_complete then metric_value end) as reach,
         max(case when metric_name = 'page_post_engagements' and is_day_complete then metric_value end) as engagements,
         cast(null as {{ dbt.type_bigint() }}) as accounts_engaged,
-        bool_and(is_day_complete) as is_day_complete
+        bool_and(is_day_complete) as is_day_complete,
+        -- the entity whose re-fetch window (config.platform_entities) says when a day is final
+        'page_insights' as metrics_entity
     from insights
     group by 1, 2, 3, 4
 

@@ -38,7 +38,9 @@ final as (
         status_type as platform_media_type,
         picture_url,
         first_snapshot_date,
-        snapshot_date as last_snapshot_date
+        snapshot_date as last_snapshot_date,
+        -- a Page post's `comments.summary.total_count` counts top-level comments only
+        false as comments_include_replies
     from latest
 
 )

@@ -60,7 +60,9 @@ final as (
         metrics.reach,
         metrics.engagements,
         metrics.accounts_engaged,
-        coalesce(metrics.is_day_complete, false) as is_day_complete
+        coalesce(metrics.is_day_complete, false) as is_day_complete,
+        -- the entity whose re-fetch window (config.platform_entities) says when a day is final
+        'user_insights' as metrics_entity
     from metrics
     full outer join followers
         on metrics.account_id = followers.account_id

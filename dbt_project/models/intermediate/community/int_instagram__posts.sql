@@ -37,7 +37,9 @@ final as (
         media_type || coalesce('/' || media_product_type, '') as platform_media_type,
         cast(null as {{ dbt.type_string() }}) as picture_url,
         first_snapshot_date,
-        snapshot_date as last_snapshot_date
+        snapshot_date as last_snapshot_date,
+        -- a media's `comments_count` counts replies too
+        true as comments_include_replies
     from latest
 
 )

@@ -5,23 +5,10 @@
 -#}
 with
 
-facebook_metrics as (
-
-    select * from {{ ref('int_facebook__post_metrics_daily') }}
-
-),
-
-instagram_metrics as (
-
-    select * from {{ ref('int_instagram__post_metrics_daily') }}
-
-),
-
+-- every organic platform of the registry (config.platforms), never a hand-written list
 unioned as (
 
-    select * from facebook_metrics
-    union all
-    select * from instagram_metrics
+    {{ union_platform_models('int_{platform}__post_metrics_daily', family='organic') }}
 
 ),
 

@@ -3,15 +3,10 @@
 {#- Every platform's posts in one shape, with a deterministic key and the client's local time. -#}
 with
 
-facebook_posts as (
+-- every organic platform of the registry (config.platforms), never a hand-written list
+platform_posts as (
 
-    select * from {{ ref('int_facebook__posts') }}
-
-),
-
-instagram_posts as (
-
-    select * from {{ ref('int_instagram__posts') }}
+    {{ union_platform_models('int_{platform}__posts', family='organic') }}
 
 ),
 
@@ -23,9 +18,7 @@ accounts as (
 
 unioned as (
 
-    select * from facebook_posts
-    union all
-    select * from instagram_posts
+    select * from platform_posts
 
 ),
 
@@ -48,7 +41,8 @@ final as (
         unioned.platform_media_type,
         unioned.picture_url,
         unioned.first_snapshot_date,
-        unioned.last_snapshot_date
+        unioned.last_snapshot_date,
+        unioned.comments_include_replies
     from unioned
     inner join accounts
         on unioned.platform = accounts.platform

@@ -1,21 +1,10 @@
-{#- Ads with their ad set, from the ads listing, plus any ad seen only in insight rows. -#}
+{#- Ads of every ad platform with their ad set, from the conformed union (listings plus ads seen
+    only in insight rows), with the account they belong to. -#}
 with
 
 ads as (
 
-    select * from {{ ref('stg_meta_ads__ads') }}
-
-),
-
-adsets as (
-
-    select * from {{ ref('stg_meta_ads__adsets') }}
-
-),
-
-ad_daily as (
-
-    select * from {{ ref('int_meta_ads__ad_daily') }}
+    select * from {{ ref('int_ads') }}
 
 ),
 
@@ -25,69 +14,31 @@ accounts as (
 
 ),
 
-insight_ads as (
+final as (
 
     select
-        ad_id,
-        account_id,
-        client_id,
-        max(ad_name) as ad_name,
-        max(adset_id) as adset_id,
-        max(adset_name) as adset_name,
-        max(campaign_id) as campaign_id
-    from ad_daily
-    group by 1, 2, 3
-
-),
-
-combined as (
-
-    select
-        coalesce(ads.ad_id, insight_ads.ad_id) as ad_id,
-        coalesce(ads.account_id, insight_ads.account_id) as account_id,
-        coalesce(ads.client_id, insight_ads.client_id) as client_id,
-        coalesce(ads.campaign_id, insight_ads.campaign_id) as campaign_id,
-        coalesce(ads.adset_id, insight_ads.adset_id) as adset_id,
-        coalesce(ads.ad_name, insight_ads.ad_name) as ad_name,
+        {{ surrogate_key(['ads.platform', 'ads.ad_id']) }} as ad_key,
+        ads.client_id,
+        ads.platform,
+        ads.account_id,
+        accounts.account_key,
+        ads.campaign_id,
+        {{ surrogate_key(['ads.platform', 'ads.campaign_id']) }} as campaign_key,
+        ads.adset_id,
+        ads.adset_name,
+        ads.optimization_goal,
+        ads.billing_event,
+        ads.ad_id,
+        ads.ad_name,
         ads.status,
         ads.effective_status,
         ads.created_at,
         ads.creative_id,
-        ads.ad_id is not null as is_in_ad_listing,
-        insight_ads.adset_name as insight_adset_name
+        ads.is_in_ad_listing
     from ads
-    full outer join insight_ads
-        on ads.ad_id = insight_ads.ad_id
-
-),
-
-final as (
-
-    select
-        {{ surrogate_key(["'meta_ads'", 'combined.ad_id']) }} as ad_key,
-        combined.client_id,
-        'meta_ads' as platform,
-        combined.account_id,
-        accounts.account_key,
-        combined.campaign_id,
-        {{ surrogate_key(["'meta_ads'", 'combined.campaign_id']) }} as campaign_key,
-        combined.adset_id,
-        coalesce(adsets.adset_name, combined.insight_adset_name) as adset_name,
-        adsets.optimization_goal,
-        adsets.billing_event,
-        combined.ad_id,
-        combined.ad_name,
-        combined.status,
-        combined.effective_status,
-        combined.created_at,
-        combined.creative_id,
-        combined.is_in_ad_listing
-    from combined
     inner join accounts
-        on accounts.platform = 'meta_ads'
-        and combined.account_id = accounts.account_id
-    left join adsets
-        on combined.adset_id = adsets.adset_id
+        on ads.platform = accounts.platform
+        and ads.account_id = accounts.account_id
 
 )
 

@@ -1,15 +1,10 @@
-{#- Campaigns from the campaigns listing, plus any campaign seen only in insight rows. -#}
+{#- Campaigns of every ad platform, from the conformed union (listings plus campaigns seen only
+    in insight rows), with the account they belong to. -#}
 with
 
 campaigns as (
 
-    select * from {{ ref('stg_meta_ads__campaigns') }}
-
-),
-
-ad_daily as (
-
-    select * from {{ ref('int_meta_ads__ad_daily') }}
+    select * from {{ ref('int_campaigns') }}
 
 ),
 
@@ -19,69 +14,31 @@ accounts as (
 
 ),
 
-insight_campaigns as (
+final as (
 
     select
-        campaign_id,
-        account_id,
-        client_id,
-        max(campaign_name) as campaign_name
-    from ad_daily
-    group by 1, 2, 3
-
-),
-
-combined as (
-
-    select
-        coalesce(campaigns.campaign_id, insight_campaigns.campaign_id) as campaign_id,
-        coalesce(campaigns.account_id, insight_campaigns.account_id) as account_id,
-        coalesce(campaigns.client_id, insight_campaigns.client_id) as client_id,
-        coalesce(campaigns.campaign_name, insight_campaigns.campaign_name) as campaign_name,
+        {{ surrogate_key(['campaigns.platform', 'campaigns.campaign_id']) }} as campaign_key,
+        campaigns.client_id,
+        campaigns.platform,
+        campaigns.account_id,
+        accounts.account_key,
+        campaigns.campaign_id,
+        campaigns.campaign_name,
         campaigns.objective,
         campaigns.status,
         campaigns.effective_status,
         campaigns.created_at,
         campaigns.start_at,
         campaigns.stop_at,
-        campaigns.daily_budget_minor,
-        campaigns.lifetime_budget_minor,
-        campaigns.campaign_id is not null as is_in_campaign_listing
-    from campaigns
-    full outer join insight_campaigns
-        on campaigns.campaign_id = insight_campaigns.campaign_id
-
-),
-
-final as (
-
-    select
-        {{ surrogate_key(["'meta_ads'", 'combined.campaign_id']) }} as campaign_key,
-        combined.client_id,
-        'meta_ads' as platform,
-        combined.account_id,
-        accounts.account_key,
-        combined.campaign_id,
-        combined.campaign_name,
-        combined.objective,
-        combined.status,
-        combined.effective_status,
-        combined.created_at,
-        combined.start_at,
-        combined.stop_at,
         accounts.currency,
-        combined.daily_budget_minor / {{ currency_offset('accounts.currency') }} as daily_budget,
-        combined.lifetime_budget_minor / {{ currency_offset('accounts.currency') }} as lifetime_budget,
-        case
-            when combined.daily_budget_minor is not null or combined.lifetime_budget_minor is not null
-                then 'campaign'
-            when combined.is_in_campaign_listing then 'adset'
-        end as budget_level,
-        combined.is_in_campaign_listing
-    from combined
+        campaigns.daily_budget,
+        campaigns.lifetime_budget,
+        campaigns.budget_level,
+        campaigns.is_in_campaign_listing
+    from campaigns
     inner join accounts
-        on accounts.platform = 'meta_ads'
-        and combined.account_id = accounts.account_id
+        on campaigns.platform = accounts.platform
+        and campaigns.account_id = accounts.account_id
 
 )
 

@@ -9,7 +9,7 @@
 
 {#-
     Incremental: rows loaded since the last build, and every day that was not final at the last
-    build (inside the re-fetch window: Meta restates conversions for 28 days), so `is_final`
+    build (inside the account's re-fetch window: Meta restates conversions for 28 days), so `is_final`
     and restated numbers are recomputed exactly as a full refresh would.
 -#}
 
@@ -17,7 +17,7 @@ with
 
 ad_daily as (
 
-    select * from {{ ref('int_meta_ads__ad_daily') }}
+    select * from {{ ref('int_ad_daily') }}
 
 ),
 
@@ -108,7 +108,7 @@ joined as (
         scoped.loaded_at
     from scoped
     inner join accounts
-        on accounts.platform = 'meta_ads'
+        on scoped.platform = accounts.platform
         and scoped.account_id = accounts.account_id
     left join fx_rates as account_rate
         on scoped.currency = account_rate.currency

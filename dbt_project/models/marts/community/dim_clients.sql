@@ -17,8 +17,8 @@ account_counts as (
     select
         client_id,
         count(*) as accounts,
-        count(case when platform in ('facebook', 'instagram') then 1 end) as organic_accounts,
-        count(case when platform = 'meta_ads' then 1 end) as ad_accounts
+        count(case when platform_family = 'organic' then 1 end) as organic_accounts,
+        count(case when platform_family = 'ads' then 1 end) as ad_accounts
     from accounts
     group by 1
 

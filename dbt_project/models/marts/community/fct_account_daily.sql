@@ -30,9 +30,9 @@ final as (
         daily.engagements,
         daily.accounts_engaged,
         coalesce(daily.is_day_complete, false) as is_day_complete,
-        -- Page / IG daily metrics are re-read {{ var('account_daily_refetch_days') }} days back
+        -- daily metrics are re-read the platform's window back (config.platform_entities)
         daily.date_day < cast(
-            {{ dbt.dateadd('day', -var('account_daily_refetch_days'), 'accounts.last_run_date') }} as date
+            {{ dbt.dateadd('day', '-daily.refetch_days', 'accounts.last_run_date') }} as date
         ) as is_final
     from daily
     inner join accounts

@@ -60,7 +60,7 @@ lookback as (
 
     select max(refetch_days) as lookback_days
     from accounts
-    where platform in ('facebook', 'instagram')
+    where platform_family = 'organic'
 
 ),
 

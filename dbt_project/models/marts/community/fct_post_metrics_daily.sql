@@ -45,18 +45,19 @@ accounts as (
     select cast(least(
         (
             select min(_snapshot_date) from (
-                {%- for platform, entity in [('facebook', 'posts'), ('facebook', 'post_insights'),
-                                             ('instagram', 'media'), ('instagram', 'media_insights')] %}
+                {%- for platform, entity in post_snapshot_entities() %}
                 select _snapshot_date from {{ source('raw_' ~ platform, entity) }}
                 where _loaded_at > cast({{ max_loaded_at }} as timestamp with time zone)
                 {{ 'union all' if not loop.last }}
+                {%- else %}
+                select cast(null as date) as _snapshot_date
                 {%- endfor %}
             ) as changed
         ),
         (
             select cast(max(snapshot_date) - to_days(
                 (select max(refetch_days) from {{ ref('int_accounts') }}
-                 where platform in ('facebook', 'instagram'))
+                 where platform_family = 'organic')
             ) as date)
             from {{ this }}
         )

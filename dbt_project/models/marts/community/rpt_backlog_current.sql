@@ -34,7 +34,7 @@ series as (
         platform,
         max(client_timezone) as client_timezone
     from accounts
-    where platform in ('facebook', 'instagram')
+    where platform_family = 'organic'
     group by 1, 2
 
 ),

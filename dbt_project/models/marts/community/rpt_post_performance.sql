@@ -29,7 +29,7 @@ final as (
         latest_metrics.reactions,
         latest_metrics.comments,
         -- Facebook's counter counts top-level comments only (the edge's default filter)
-        posts.platform <> 'facebook' as comments_include_replies,
+        posts.comments_include_replies,
         latest_metrics.shares,
         latest_metrics.saves,
         latest_metrics.clicks,

@@ -20,7 +20,7 @@ final as (
         _account_id as page_id,
         _client_id as client_id,
         record -> 'parent' ->> 'id' as parent_comment_id,
-        {{ parse_graph_timestamp("record ->> 'created_time'") }} as created_at,
+        {{ graph_timestamp("record ->> 'created_time'") }} as created_at,
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'name' as author_name,
         {{ json_text('message') }} as message,

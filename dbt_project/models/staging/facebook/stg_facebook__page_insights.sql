@@ -20,7 +20,7 @@ unnested as (
         _client_id as client_id,
         record ->> 'name' as metric_name,
         record ->> 'period' as period,
-        unnest(cast(record -> 'values' as json[])) as value_item,
+        {{ graph_insight_values() }} as value_item,
         _extracted_at,
         _loaded_at,
         _run_id,
@@ -36,7 +36,7 @@ typed as (
         client_id,
         metric_name,
         period,
-        {{ parse_graph_timestamp("value_item ->> 'end_time'") }} as end_at,
+        {{ graph_timestamp("value_item ->> 'end_time'") }} as end_at,
         {{ dbt.safe_cast("(value_item ->> 'value')", dbt.type_bigint()) }} as metric_value,
         _extracted_at,
         _loaded_at,
@@ -54,7 +54,7 @@ final as (
         metric_name,
         period,
         cast(
-            {{ dbt.dateadd('day', -1, local_date('end_at', "'" ~ var('meta_insights_timezone') ~ "'")) }}
+            {{ dbt.dateadd('day', -1, local_date('end_at', platform_reporting_timezone('facebook'))) }}
             as date
         ) as metric_date,
         end_at,

@@ -20,7 +20,7 @@ final as (
         _client_id as client_id,
         -- replies carry the top-level comment's id; Instagram threads are one level deep
         {{ json_text('parent_id') }} as parent_comment_id,
-        {{ parse_graph_timestamp("record ->> 'timestamp'") }} as created_at,
+        {{ graph_timestamp("record ->> 'timestamp'") }} as created_at,
         coalesce(record -> 'from' ->> 'id', record -> 'user' ->> 'id') as author_id,
         coalesce(record -> 'from' ->> 'username', record ->> 'username') as author_username,
         {{ json_text('text') }} as message,

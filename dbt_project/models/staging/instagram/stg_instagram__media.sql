@@ -18,7 +18,7 @@ final as (
         _account_id as ig_user_id,
         _client_id as client_id,
         _snapshot_date as snapshot_date,
-        {{ parse_graph_timestamp("record ->> 'timestamp'") }} as created_at,
+        {{ graph_timestamp("record ->> 'timestamp'") }} as created_at,
         {{ json_text('caption') }} as caption,
         {{ json_text('media_type') }} as media_type,
         {{ json_text('media_product_type') }} as media_product_type,

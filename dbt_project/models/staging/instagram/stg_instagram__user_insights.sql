@@ -22,7 +22,7 @@ series as (
         _client_id as client_id,
         record ->> 'name' as metric_name,
         'time_series' as metric_kind,
-        unnest(cast(record -> 'values' as json[])) as value_item,
+        {{ graph_insight_values() }} as value_item,
         _extracted_at,
         _loaded_at,
         _run_id,
@@ -43,7 +43,7 @@ series_days as (
         cast(
             {{ dbt.dateadd(
                 'day', -1,
-                local_date(parse_graph_timestamp("value_item ->> 'end_time'"), "'" ~ var('meta_insights_timezone') ~ "'")
+                local_date(graph_timestamp("value_item ->> 'end_time'"), platform_reporting_timezone('instagram'))
             ) }} as date
         ) as metric_date,
         {{ dbt.safe_cast("(value_item ->> 'value')", dbt.type_bigint()) }} as metric_value,
@@ -92,7 +92,7 @@ final as (
         metric_value,
         _extracted_at >= {{ local_to_utc(
             'cast(' ~ dbt.dateadd('day', 1, 'metric_date') ~ ' as timestamp)',
-            "'" ~ var('meta_insights_timezone') ~ "'"
+            platform_reporting_timezone('instagram')
         ) }} as is_day_complete,
         _extracted_at as extracted_at,
         _loaded_at as loaded_at,

@@ -9,7 +9,7 @@ source as (
 final as (
 
     select
-        coalesce({{ json_text('account_id') }}, replace({{ json_text('id') }}, 'act_', '')) as account_id,
+        coalesce({{ json_text('account_id') }}, {{ meta_account_id(json_text('id')) }}) as account_id,
         _client_id as client_id,
         _snapshot_date as snapshot_date,
         {{ json_text('name') }} as account_name,

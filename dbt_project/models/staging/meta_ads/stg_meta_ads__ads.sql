@@ -17,7 +17,7 @@ final as (
         {{ json_text('name') }} as ad_name,
         {{ json_text('status') }} as status,
         {{ json_text('effective_status') }} as effective_status,
-        {{ parse_graph_timestamp("record ->> 'created_time'") }} as created_at,
+        {{ graph_timestamp("record ->> 'created_time'") }} as created_at,
         record -> 'creative' ->> 'id' as creative_id,
         {{ raw_lineage() }}
     from source

@@ -18,7 +18,7 @@ final as (
         {{ json_text('effective_status') }} as effective_status,
         {{ json_text('optimization_goal') }} as optimization_goal,
         {{ json_text('billing_event') }} as billing_event,
-        {{ parse_graph_timestamp("record ->> 'created_time'") }} as created_at,
+        {{ graph_timestamp("record ->> 'created_time'") }} as created_at,
         {{ json_bigint('daily_budget') }} as daily_budget_minor,
         {{ json_bigint('lifetime_budget') }} as lifetime_budget_minor,
         {{ raw_lineage() }}

@@ -16,9 +16,9 @@ final as (
         {{ json_text('objective') }} as objective,
         {{ json_text('status') }} as status,
         {{ json_text('effective_status') }} as effective_status,
-        {{ parse_graph_timestamp("record ->> 'created_time'") }} as created_at,
-        {{ parse_graph_timestamp("record ->> 'start_time'") }} as start_at,
-        {{ parse_graph_timestamp("record ->> 'stop_time'") }} as stop_at,
+        {{ graph_timestamp("record ->> 'created_time'") }} as created_at,
+        {{ graph_timestamp("record ->> 'start_time'") }} as start_at,
+        {{ graph_timestamp("record ->> 'stop_time'") }} as stop_at,
         -- in the currency's minor unit (cents), as the API gives it
         {{ json_bigint('daily_budget') }} as daily_budget_minor,
         {{ json_bigint('lifetime_budget') }} as lifetime_budget_minor,
