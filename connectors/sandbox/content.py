@@ -253,14 +253,23 @@ def hashtag_of(display_name: str) -> str:
     return "#" + "".join(w[:1].upper() + w[1:] for w in words[:3])
 
 
-def post_text(r: random.Random, lang: str, display_name: str, site: str, *, link: bool) -> str:
-    """A post caption with an emoji, sometimes hashtags, and a link when `link`."""
+def post_text(
+    r: random.Random,
+    lang: str,
+    display_name: str,
+    site: str,
+    *,
+    link: bool,
+    utm_source: str = "social",
+) -> str:
+    """A post caption with an emoji, sometimes hashtags, and a link (tagged with `utm_source`,
+    the network it is shared on) when `link`."""
     thing = r.choice(_THINGS[lang])
     text = r.choice(_CAPTIONS[lang]).format(thing=thing, emoji=r.choice(_EMOJI))
     if link:
         slug = ascii_fold(thing).lower().replace("'", "").replace("«", "").replace("»", "")
         slug = "-".join(w for w in slug.split() if w.isalnum())[:40]
-        text += f" {site}/{slug}?utm_source=facebook"
+        text += f" {site}/{slug}?utm_source={utm_source}"
     if r.random() < 0.55:
         tags = [hashtag_of(display_name), *r.sample(_TAGS[lang], k=r.randint(1, 3))]
         text += "\n\n" + " ".join(tags)

@@ -90,6 +90,10 @@ class Family:
     """Those of `error_kinds` that also saturate the usage headers."""
     phase_kinds: tuple[str, ...] = ()
     """Faults the family takes itself while answering (report runs, rendering)."""
+    synthetic_accounts: Callable[..., dict[str, list[dict[str, Any]]]] | None = None
+    """``synthetic_accounts(scale, client_index, display_name)``: the accounts of one client of
+    a synthetic agency (`scale.synthetic_agency`) on the family's platforms, as clients-file data
+    (`id`, `name`); None when the family adds none."""
 
     @property
     def request_kinds(self) -> tuple[str, ...]:

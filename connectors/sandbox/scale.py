@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from .families import families
 from .rand import rng
 
 
@@ -22,7 +23,7 @@ class Scale:
 
     clients: int = 3
     accounts_per_client: int = 3
-    """Organic accounts per client, split between Facebook (the larger half) and Instagram."""
+    """Organic accounts per client, split by each family over its organic platforms."""
     ad_accounts_per_client: int = 1
     posts_per_day: float = 1.2
     comments_per_post: float = 12.0
@@ -69,7 +70,7 @@ _NAMES_B = [
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     from .content import ascii_fold
 
     return "".join(c if c.isalnum() else "_" for c in ascii_fold(text).lower()).strip("_")
@@ -86,7 +87,7 @@ def synthetic_agency(scale: Scale, seed: int = 7) -> dict[str, Any]:
         tz, currency, languages, week, saturday, sunday = _PROFILES[k % len(_PROFILES)]
         while True:
             display = f"{r.choice(_NAMES_A)} {r.choice(_NAMES_B)}"
-            client_id = f"{_slug(display)}_{k + 1:02d}"
+            client_id = f"{slug(display)}_{k + 1:02d}"
             if client_id not in used:
                 used.add(client_id)
                 break
@@ -100,38 +101,14 @@ def synthetic_agency(scale: Scale, seed: int = 7) -> dict[str, Any]:
         holidays += [dt.date(y, 1, 1) for y in (year, year + 1)]
         holidays.append(dt.date(year, 5, r.randint(1, 28)))
         env = client_id.upper()
-        n_fb = (scale.accounts_per_client + 1) // 2
-        n_ig = scale.accounts_per_client // 2
-        accounts: dict[str, list[dict[str, Any]]] = {
-            "facebook": [],
-            "instagram": [],
-            "meta_ads": [],
-        }
-        for j in range(n_fb):
-            accounts["facebook"].append(
-                {
-                    "id": f"1049{k + 1:05d}{j + 1:06d}",
-                    "name": display if j == 0 else f"{display} {j + 1}",
-                    "token_env": f"RUCHE_TOKEN_{env}_FACEBOOK",
-                }
-            )
-        for j in range(n_ig):
-            handle = _slug(display).replace("_", ".")
-            accounts["instagram"].append(
-                {
-                    "id": f"178419{k + 1:05d}{j + 1:06d}",
-                    "name": handle if j == 0 else f"{handle}.{j + 1}",
-                    "token_env": f"RUCHE_TOKEN_{env}_INSTAGRAM",
-                }
-            )
-        for j in range(scale.ad_accounts_per_client):
-            accounts["meta_ads"].append(
-                {
-                    "id": f"act_1009{k + 1:05d}{j + 1:06d}",
-                    "name": f"{display} — Ads {j + 1}",
-                    "token_env": f"RUCHE_TOKEN_{env}_META_ADS",
-                }
-            )
+        accounts: dict[str, list[dict[str, Any]]] = {}
+        for fam in families().values():
+            if fam.synthetic_accounts is None:
+                continue
+            for platform, items in fam.synthetic_accounts(scale, k, display).items():
+                accounts[platform] = [
+                    {**item, "token_env": f"RUCHE_TOKEN_{env}_{platform.upper()}"} for item in items
+                ]
         clients.append(
             {
                 "id": client_id,

@@ -97,6 +97,13 @@ class Platform:
     account_id_prefix: str = ""  # a prefix users may type and Ruche strips (Meta's `act_`)
     removed_metrics: tuple[RemovedMetric, ...] = ()
     docs: str = ""  # the platform's reference section or docs page
+    vendor: str = ""  # names the files its vendor's platforms share (Meta: meta_graph.py, meta.py)
+
+    @property
+    def home_names(self) -> tuple[str, ...]:
+        """Names a file of this platform's own carries (its name, its sandbox family, its
+        vendor): only such files, the registry and tests may name the platform literally."""
+        return tuple(n for n in (self.name, self.sandbox_family, self.vendor) if n)
 
     # ------------------------------------------------------------------ derived
     def connector_class(self) -> type:

@@ -2,7 +2,7 @@
 
 Graph-shaped pieces (key expressions over Graph records, the Graph timestamp format, the
 `act_` prefix, the API calendar and removed metrics) live here under Meta names; shared code
-sees only the `Platform` entries. Facts: ../shared/reference/platform_apis.md §1, §2, §7 and
+sees only the `Platform` entries. Facts: each entry's `docs` page, the Graph API changelog, and
 the DECISIONLOG entry "Meta metrics requested".
 """
 
@@ -144,7 +144,8 @@ FACEBOOK = Platform(
         ),
     ),
     removed_metrics=FACEBOOK_REMOVED,
-    docs="../shared/reference/platform_apis.md §1",
+    docs="https://developers.facebook.com/docs/graph-api/reference/page",
+    vendor="meta",
 )
 
 INSTAGRAM = Platform(
@@ -188,7 +189,8 @@ INSTAGRAM = Platform(
         ),
     ),
     removed_metrics=INSTAGRAM_REMOVED,
-    docs="../shared/reference/platform_apis.md §2",
+    docs="https://developers.facebook.com/docs/instagram-platform/instagram-graph-api",
+    vendor="meta",
 )
 
 META_ADS = Platform(
@@ -218,7 +220,8 @@ META_ADS = Platform(
         ),
     ),
     removed_metrics=META_ADS_REMOVED,
-    docs="../shared/reference/platform_apis.md §7",
+    docs="https://developers.facebook.com/docs/marketing-api/insights",
+    vendor="meta",
 )
 
 PLATFORMS: tuple[Platform, ...] = (FACEBOOK, INSTAGRAM, META_ADS)

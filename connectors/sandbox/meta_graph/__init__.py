@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..families import Family
 from .api import API_VERSIONS, MetaGraphApi
 from .faults import ASYNC_KINDS, ERROR_KINDS, RATE_LIMIT_KINDS, RENDER_KINDS
+from .synthetic import synthetic_accounts
 from .world import MetaGraphWorld
 
 FAMILY = Family(
@@ -23,6 +24,7 @@ FAMILY = Family(
     error_kinds=ERROR_KINDS,
     rate_limit_kinds=RATE_LIMIT_KINDS,
     phase_kinds=(*ASYNC_KINDS, *RENDER_KINDS),
+    synthetic_accounts=synthetic_accounts,
 )
 
 __all__ = ["API_VERSIONS", "FAMILY"]

@@ -155,7 +155,9 @@ class OrganicMixin:
             link = kind == "shared_story" or r.random() < 0.1
             has_text = kind in ("mobile_status_update", "shared_story") or r.random() > 0.12
             text = (
-                content.post_text(r, lang, acct.title, acct.site, link=link) if has_text else None
+                content.post_text(r, lang, acct.title, acct.site, link=link, utm_source="facebook")
+                if has_text
+                else None
             )
             part = f"1{acct.ah:04d}{unix:010d}{index:02d}"
             post_id = f"{acct.id}_{part}"
