@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..families import Family
 from .api import API_VERSIONS, MetaGraphApi
-from .faults import ASYNC_KINDS, ERROR_KINDS, RATE_LIMIT_KINDS, RENDER_KINDS
+from .faults import ASYNC_KINDS, ERROR_KINDS, PERMANENT_KINDS, RATE_LIMIT_KINDS, RENDER_KINDS
 from .world import MetaGraphWorld
 
 FAMILY = Family(
@@ -23,6 +23,8 @@ FAMILY = Family(
     error_kinds=ERROR_KINDS,
     rate_limit_kinds=RATE_LIMIT_KINDS,
     phase_kinds=(*ASYNC_KINDS, *RENDER_KINDS),
+    permanent_kinds=PERMANENT_KINDS,
+    withholding_kinds=RENDER_KINDS,
 )
 
 __all__ = ["API_VERSIONS", "FAMILY"]
