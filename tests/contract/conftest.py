@@ -74,6 +74,7 @@ def clean(sandbox_session, demo_config, tmp_path_factory) -> Clean:
     # Stamped with the world's clock: the warehouse built from it sees the extraction happen
     # when the sandbox answered.
     landing = WorldClockLanding(str(tmp_path_factory.mktemp("contract") / "landing"), NOW)
+    sandbox_session.faults.clear()  # the references are clean whichever test asks first
     runs = {}
     for client, platform, account in demo_config.iter_accounts():
         run = run_extract(
@@ -95,6 +96,7 @@ def clean(sandbox_session, demo_config, tmp_path_factory) -> Clean:
 @pytest.fixture(scope="session")
 def clean_short(sandbox_session, demo_config, tmp_path_factory) -> dict[tuple[str, str], Run]:
     """A clean SHORT run with small pages, per (platform, account id)."""
+    sandbox_session.faults.clear()
     out = {}
     for client, platform, account in demo_config.iter_accounts():
         run = run_extract(
@@ -110,11 +112,6 @@ def clean_short(sandbox_session, demo_config, tmp_path_factory) -> dict[tuple[st
         assert run.result.ok, f"{run.result.label}: {run.result.error}"
         out[(platform, account.id)] = run
     return out
-
-
-@pytest.fixture
-def landing(tmp_path) -> LandingZone:
-    return LandingZone(str(tmp_path / "landing"))
 
 
 def fresh_landing(tmp_path: Path, name: str) -> LandingZone:
