@@ -94,6 +94,23 @@ class Family:
     """``synthetic_accounts(scale, client_index, display_name)``: the accounts of one client of
     a synthetic agency (`scale.synthetic_agency`) on the family's platforms, as clients-file data
     (`id`, `name`); None when the family adds none."""
+    permanent_kinds: tuple[str, ...] = ()
+    """Those of `error_kinds` that no retry recovers (an expired token, a missing permission):
+    a client must stop and fail the account. Every other kind is transient."""
+    withholding_kinds: tuple[str, ...] = ()
+    """Those of `phase_kinds` that leave data out of a successful answer (Meta's comment
+    without `from`): the account succeeds with as many records, less what was withheld."""
+
+    def __post_init__(self) -> None:
+        # The contract tests (tests/contract/) read these to decide what each kind must end in.
+        for label, kinds, within in (
+            ("rate_limit_kinds", self.rate_limit_kinds, self.error_kinds),
+            ("permanent_kinds", self.permanent_kinds, self.error_kinds),
+            ("withholding_kinds", self.withholding_kinds, self.phase_kinds),
+        ):
+            stray = sorted(set(kinds) - set(within))
+            if stray:
+                raise ValueError(f"sandbox family {self.name}: {label} not declared: {stray}")
 
     @property
     def request_kinds(self) -> tuple[str, ...]:
@@ -102,6 +119,12 @@ class Family:
     @property
     def kinds(self) -> tuple[str, ...]:
         return (*self.request_kinds, *LIST_KINDS, *self.phase_kinds)
+
+    @property
+    def transient_kinds(self) -> tuple[str, ...]:
+        """Kinds a client survives with exactly the records of a clean run."""
+        other = {*self.permanent_kinds, *self.withholding_kinds}
+        return tuple(k for k in self.kinds if k not in other)
 
     def serves(self, path: str) -> bool:
         return re.search(self.paths, path) is not None

@@ -4,6 +4,7 @@ slept (the policy under test is what we ask to wait, not the wall clock)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -57,6 +58,47 @@ class Run:
         return {m.entity: m.content_sha256 for m in self.result.manifests}
 
 
+def run_extract(
+    base_url: str,
+    client,
+    platform: str,
+    account,
+    window: Window,
+    landing: LandingZone,
+    *,
+    token: str = TOKEN,
+    run_id: str = "test_run",
+    timeout: tuple[float, float] = (2.0, 1.0),
+    retry: RetryPolicy = FAST_RETRY,
+    **connector_options,
+) -> Run:
+    """One account through its real connector against the sandbox at `base_url`, waits faked."""
+    sleeps = Sleeps()
+    result = extract_account(
+        client=client,
+        platform=platform,
+        account=account,
+        window=window,
+        landing=landing,
+        run_id=run_id,
+        token=token,
+        base_url=base_url,
+        retry=retry,
+        timeout=timeout,
+        sleep=sleeps,
+        connector_options=connector_options,
+    )
+    return Run(result, landing, sleeps)
+
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_]+")
+
+
+def requested_tokens(sandbox) -> set[str]:
+    """Every name-like token in every parameter of every request the sandbox served."""
+    return {t for r in sandbox.requests for v in r["params"].values() for t in _TOKEN_RE.findall(v)}
+
+
 @pytest.fixture
 def extract(sandbox, demo_config, tmp_path):
     """extract(client_id, platform, window=WINDOW, **options) -> Run, against the sandbox."""
@@ -67,32 +109,23 @@ def extract(sandbox, demo_config, tmp_path):
         platform: str,
         window: Window = WINDOW,
         *,
-        token: str = TOKEN,
         account=None,
         landing: LandingZone | None = None,
         run_id: str | None = None,
-        timeout: tuple[float, float] = (2.0, 1.0),
-        retry: RetryPolicy = FAST_RETRY,
-        **connector_options,
+        **options,
     ) -> Run:
         client = demo_config.client(client_id)
         account = account or getattr(client.accounts, platform)[0]
         landing = landing or LandingZone(str(tmp_path / f"landing{next(counter)}"))
-        sleeps = Sleeps()
-        result = extract_account(
-            client=client,
-            platform=platform,
-            account=account,
-            window=window,
-            landing=landing,
+        return run_extract(
+            sandbox.url,
+            client,
+            platform,
+            account,
+            window,
+            landing,
             run_id=run_id or "test_run",
-            token=token,
-            base_url=sandbox.url,
-            retry=retry,
-            timeout=timeout,
-            sleep=sleeps,
-            connector_options=connector_options,
+            **options,
         )
-        return Run(result, landing, sleeps)
 
     return run

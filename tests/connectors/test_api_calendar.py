@@ -1,6 +1,7 @@
 """The registry's API calendar through the real connectors and the sandbox, for every registered
-platform: a removed metric is never requested, a sunset near the run warns in the log and in
-`ops.api_warnings`, and the API version is a setting."""
+platform: a metric the registry marks removed stops being requested, a sunset near the run warns
+in the log and in `ops.api_warnings`, and the API version is a setting. (Removed metrics an
+account asks for are never requested: the contract's tests/contract/test_extract.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 
 import duckdb
 import pytest
@@ -20,13 +20,12 @@ from ruche import platforms as registry
 from ruche.api_calendar import WARNINGS_DIR, load_api_warnings
 from ruche.platforms import SUNSET_WARNING_DAYS, RemovedMetric
 
-from .conftest import END, FAST_RETRY, TOKEN
+from .conftest import END, FAST_RETRY, TOKEN, requested_tokens
 
 SHORT = Window(END - dt.timedelta(days=2), END)
 NOW = dt.datetime(2026, 11, 20, 6, 0, tzinfo=dt.UTC)
 PLATFORMS = list(registry.REGISTRY.values())
 DATED = [p for p in PLATFORMS if p.api.sunset is not None]
-_TOKEN_RE = re.compile(r"[A-Za-z0-9_]+")
 
 
 def _first_account(demo_config, name):
@@ -56,23 +55,6 @@ def _run(sandbox, tmp_path, client, name, account, *, now=NOW, run_id="calendar"
     return result, landing
 
 
-def _asked(sandbox) -> set[str]:
-    """Every name-like token in every parameter of every request the sandbox served."""
-    return {t for r in sandbox.requests for v in r["params"].values() for t in _TOKEN_RE.findall(v)}
-
-
-@pytest.mark.parametrize("item", PLATFORMS, ids=lambda p: p.name)
-def test_removed_metrics_asked_for_are_never_requested(item, sandbox, demo_config, tmp_path):
-    assert item.removed_metric_names, f"{item.name}: nothing removed to check"
-    client, account = _first_account(demo_config, item.name)
-    account = account.model_copy(update={"fields": sorted(item.removed_metric_names)})
-    result, _ = _run(sandbox, tmp_path, client, item.name, account)
-    assert result.ok, result.error
-    assert result.records > 0
-    assert sandbox.requests, "nothing was requested"
-    assert not _asked(sandbox) & item.removed_metric_names
-
-
 # A metric each connector requests by default: the registry learning that the platform removed
 # it must be enough for the connector to stop asking (the registry is the one place it is said).
 DEFAULT_METRIC = {"facebook": "page_follows", "instagram": "reach", "meta_ads": "1d_view"}
@@ -86,7 +68,7 @@ def test_a_metric_the_registry_marks_removed_stops_being_requested(
     assert metric, f"name a metric {item.name}'s connector requests by default in DEFAULT_METRIC"
     client, account = _first_account(demo_config, item.name)
     _run(sandbox, tmp_path, client, item.name, account, run_id="before")
-    assert metric in _asked(sandbox), f"{metric} is not requested by default"
+    assert metric in requested_tokens(sandbox), f"{metric} is not requested by default"
     sandbox.reset_stats()
     removal = RemovedMetric(metric, dt.date(2026, 11, 1), None, "test")
     monkeypatch.setitem(
@@ -96,7 +78,7 @@ def test_a_metric_the_registry_marks_removed_stops_being_requested(
     )
     result, _ = _run(sandbox, tmp_path, client, item.name, account, run_id="after")
     assert result.ok, result.error
-    assert metric not in _asked(sandbox)
+    assert metric not in requested_tokens(sandbox)
     assert metric in result.notes["removed_metrics_skipped"]
 
 

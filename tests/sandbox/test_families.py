@@ -195,6 +195,27 @@ print(json.dumps({{"posts": len(posts), "served": [p["id"] for p in served],
     assert result["posts"] > 0 and result["served"] == result["truth"]
 
 
+def test_a_family_declares_what_each_fault_kind_ends_in():
+    """The contract tests read these declarations: a permanent or withholding kind the family
+    does not take is refused where the family is declared, not found missing in a test."""
+    meta = registry.family("meta_graph")
+    assert set(meta.permanent_kinds) | set(meta.withholding_kinds) | set(
+        meta.transient_kinds
+    ) == set(meta.kinds)
+    assert "token_expired" in meta.permanent_kinds and "http_503" in meta.transient_kinds
+    assert TOY.transient_kinds == TOY.kinds  # nothing declared permanent: all transient
+    with pytest.raises(ValueError, match=r"toy: permanent_kinds not declared: \['toy_gone'\]"):
+        Family(
+            name="toy",
+            paths=r"^/toy/",
+            platforms=("toy",),
+            api=ToyApi,
+            world=ToyWorld,
+            error_kinds=("toy_throttle",),
+            permanent_kinds=("toy_gone",),
+        )
+
+
 def test_world_options_nobody_takes_are_an_error(demo_config):
     from connectors.sandbox import World
 

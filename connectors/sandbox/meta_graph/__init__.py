@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..families import Family
 from .api import API_VERSIONS, MetaGraphApi
-from .faults import ASYNC_KINDS, ERROR_KINDS, RATE_LIMIT_KINDS, RENDER_KINDS
+from .faults import ASYNC_KINDS, ERROR_KINDS, PERMANENT_KINDS, RATE_LIMIT_KINDS, RENDER_KINDS
 from .synthetic import synthetic_accounts
 from .world import MetaGraphWorld
 
@@ -25,6 +25,8 @@ FAMILY = Family(
     rate_limit_kinds=RATE_LIMIT_KINDS,
     phase_kinds=(*ASYNC_KINDS, *RENDER_KINDS),
     synthetic_accounts=synthetic_accounts,
+    permanent_kinds=PERMANENT_KINDS,
+    withholding_kinds=RENDER_KINDS,
 )
 
 __all__ = ["API_VERSIONS", "FAMILY"]

@@ -46,6 +46,16 @@ ERROR_KINDS = (
     "removed_metric",
     *META_ANSWER_KINDS,
 )
+PERMANENT_KINDS = (
+    "token_expired",
+    "token_invalid",
+    "permission",
+    "permission_200",
+    "removed_metric",
+    *META_ANSWER_KINDS,
+)
+"""Error kinds Meta means as final: code 190 (token), 10 / 200 (permission), 100 (bad metric),
+and any error with `is_transient: false`."""
 RATE_LIMIT_KINDS = ("http_429", *THROTTLE_KINDS)
 """Error kinds that also put the usage headers at 100 % (with a regain time)."""
 ASYNC_KINDS = ("async_failed",)
