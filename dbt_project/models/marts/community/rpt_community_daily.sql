@@ -287,7 +287,7 @@ final as (
         {{ surrogate_key(['client_id', 'platform', 'date_day']) }} as community_daily_key,
         client_id,
         platform,
-        date_day as date,
+        date_day,
         is_day_complete,
         posts_published,
         post_engagements_lifetime,

@@ -85,7 +85,7 @@ final as (
             as response_monthly_key,
         monthly.client_id,
         monthly.platform_scope,
-        left(cast(monthly.month_start as {{ dbt.type_string() }}), 7) as month,
+        left(cast(monthly.month_start as {{ dbt.type_string() }}), 7) as calendar_month,
         monthly.month_start,
         coalesce(
             scope_coverage.covered_from <= monthly.month_start

@@ -87,7 +87,7 @@ monthly_accounts as (
     select
         client_id,
         platform,
-        {{ dbt.date_trunc('month', 'date') }} as month_start,
+        {{ dbt.date_trunc('month', 'date_day') }} as month_start,
         sum(views) as views,
         sum(engagements) as engagements,
         sum(follower_change) as follower_growth
@@ -116,7 +116,7 @@ monthly_ads as (
     select
         client_id,
         platform,
-        {{ dbt.date_trunc('month', 'date') }} as month_start,
+        {{ dbt.date_trunc('month', 'date_day') }} as month_start,
         sum(spend_reporting) as spend,
         sum(clicks) as clicks,
         sum(conversions) as conversions,
@@ -345,7 +345,7 @@ final as (
         {{ surrogate_key(['target_months.client_id', 'target_months.kpi', 'target_months.platform_scope', 'target_months.month_start']) }}  -- noqa: LT05
             as target_key,
         target_months.client_id,
-        left(cast(cast(target_months.month_start as date) as {{ dbt.type_string() }}), 7) as month,
+        left(cast(cast(target_months.month_start as date) as {{ dbt.type_string() }}), 7) as calendar_month,
         cast(target_months.month_start as date) as month_start,
         target_months.kpi,
         target_months.platform_scope,
