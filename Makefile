@@ -17,6 +17,7 @@ help:
 	@echo "make demo     install, then run the Airflow DAGs on the sandbox for 3 demo clients"
 	@echo "make test     install and run the test suite"
 	@echo "make lint     ruff (lint + format check) and sqlfluff (dbt SQL, house style)"
+	@echo "make lint-sql sqlfluff only (SQL=\"<files>\" for some files)"
 	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
 	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on :8080)"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
