@@ -177,7 +177,7 @@ def client_summary(published: Path, days: int) -> list[dict[str, Any]]:
 
 SUMMARY_SQL = """
 with bounds as (
-    select max(date) as last_day, max(date) - (cast($days as integer) - 1) as first_day
+    select max(date_day) as last_day, max(date_day) - (cast($days as integer) - 1) as first_day
     from rpt_community_daily
 ),
 community as (
@@ -188,13 +188,13 @@ community as (
         sum(post_engagements_lifetime) as engagements,
         sum(comments_received) as comments_received
     from rpt_community_daily, bounds
-    where date between bounds.first_day and bounds.last_day
+    where date_day between bounds.first_day and bounds.last_day
     group by client_id
 ),
 followers as (
     select client_id, sum(follower_change) as follower_change
     from fct_account_daily, bounds
-    where date between bounds.first_day and bounds.last_day
+    where date_day between bounds.first_day and bounds.last_day
     group by client_id
 ),
 responses as (
@@ -214,7 +214,7 @@ ads as (
         sum(conversions) as conversions,
         sum(conversion_value_reporting) / nullif(sum(spend_reporting), 0) as roas
     from fct_ad_daily, bounds
-    where date between bounds.first_day and bounds.last_day
+    where date_day between bounds.first_day and bounds.last_day
     group by client_id
 )
 select

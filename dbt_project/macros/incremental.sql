@@ -3,15 +3,18 @@
 -#}
 
 {#- The largest `column` already in `relation` (this incremental model by default), read before
-    the build, as a quoted SQL literal, or none when the relation is empty. A filter against a
-    constant is pushed by DuckDB into the table scan: row groups entirely below it are skipped
-    (their JSON is never parsed), which a filter against a subquery would not allow. -#}
+    the build, as a quoted SQL literal, or none when the relation is empty or absent. A filter
+    against a constant is pushed by DuckDB into the table scan: row groups entirely below it are
+    skipped (their JSON is never parsed), which a filter against a subquery would not allow. -#}
 {% macro watermark(column, relation=none) -%}
-    {%- if not execute -%}
+    {%- set relation = relation or this -%}
+    {#- A relation not built yet has no watermark (compiling against an empty warehouse:
+        sqlfluff's dbt templater in `make lint`). -#}
+    {%- if not execute or load_relation(relation) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set result = run_query(
-        "select cast(max(" ~ column ~ ") as varchar) from " ~ (relation or this)
+        "select cast(max(" ~ column ~ ") as varchar) from " ~ relation
     ) -%}
     {%- set value = result.columns[0].values()[0] -%}
     {{ return(none if value is none else "'" ~ value ~ "'") }}

@@ -15,7 +15,10 @@
 {% macro ruche_platforms(family=none) -%}
     {%- set declared = var('ruche_platform_models') -%}
     {%- set registered = source('config', 'platforms') -%}
-    {%- if not execute -%}
+    {#- Parsing, or compiling against a warehouse without the config tables (sqlfluff's dbt
+        templater on an empty DuckDB: `make lint`): the declared platforms. A build cannot get
+        here without them: its staging models read the same `config` source. -#}
+    {%- if not execute or load_relation(registered) is none -%}
         {{ return(_ruche_declared_platforms(declared, family)) }}
     {%- endif -%}
     {%- set result = run_query(

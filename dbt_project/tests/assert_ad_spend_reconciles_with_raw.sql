@@ -16,7 +16,7 @@ mart_daily as (
     select
         platform,
         account_id,
-        date as date_day,
+        date_day,
         sum(spend) as spend,
         sum(impressions) as impressions,
         sum(clicks) as clicks

@@ -81,7 +81,7 @@ name_parts as (
         from raw_authors
     ) as parts
     where length(name_part) >= 4
-        and name_part not in (select word from {{ ref('ordinary_words') }})
+        and name_part not in (select ordinary_words.word from {{ ref('ordinary_words') }} as ordinary_words)
 
 ),
 

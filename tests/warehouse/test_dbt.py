@@ -472,13 +472,13 @@ def test_first_response_and_business_minutes(build, world, demo_calendars):
 def test_account_daily_matches_the_world(build, world):
     rows = query(
         build.warehouse,
-        "SELECT platform, account_id, date, followers, new_followers, views, reach, engagements "
-        "FROM marts.fct_account_daily WHERE date <= ?",
+        "SELECT platform, account_id, date_day, followers, new_followers, views, reach, engagements "
+        "FROM marts.fct_account_daily WHERE date_day <= ?",
         [NOW.astimezone(PACIFIC).date() - dt.timedelta(days=1)],
     )
     assert len(rows) >= 6 * 28
     for row in rows:
-        truth = world.account_daily(row["platform"], row["account_id"], row["date"])
+        truth = world.account_daily(row["platform"], row["account_id"], row["date_day"])
         if row["platform"] == "facebook":
             assert row["followers"] == truth["page_follows"], row
             assert row["new_followers"] == truth["page_daily_follows_unique"]
@@ -567,12 +567,12 @@ def test_naive_sentiment_finds_most_negative_comments(build, world):
 def test_ad_daily_matches_the_world(build, world, demo_config):
     rows = query(
         build.warehouse,
-        "SELECT account_id, ad_id, date, spend, impressions, clicks, link_clicks, conversions, "
+        "SELECT account_id, ad_id, date_day, spend, impressions, clicks, link_clicks, conversions, "
         "conversion_value, currency, attribution_window FROM marts.fct_ad_daily",
     )
     by_account = defaultdict(dict)
     for row in rows:
-        by_account[row["account_id"]][(row["ad_id"], row["date"])] = row
+        by_account[row["account_id"]][(row["ad_id"], row["date_day"])] = row
     assert len(by_account) == 3
     conversion_types = {"offsite_conversion.fb_pixel_purchase", "lead"}
     for account_id, landed in by_account.items():
@@ -801,12 +801,12 @@ def test_a_day_extracted_before_it_ended_never_shows_as_zero(build, world):
     and the month's actual leaves it out."""
     rows = query(
         build.warehouse,
-        "SELECT client_id, platform, account_id, date, views, reach, engagements, new_followers, "
+        "SELECT client_id, platform, account_id, date_day, views, reach, engagements, new_followers, "
         "accounts_engaged, is_day_complete FROM marts.fct_account_daily",
     )
     under_way = 0
     for row in rows:
-        ended = dt.datetime.combine(row["date"] + dt.timedelta(days=1), dt.time(), PACIFIC)
+        ended = dt.datetime.combine(row["date_day"] + dt.timedelta(days=1), dt.time(), PACIFIC)
         if ended > NOW:
             under_way += 1
             assert row["is_day_complete"] is False, row
@@ -842,14 +842,14 @@ def test_partial_days_of_rpt_community_daily_are_flagged(build, demo_config):
     zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
     rows = query(
         build.warehouse,
-        "SELECT client_id, platform, date, is_day_complete FROM marts.rpt_community_daily",
+        "SELECT client_id, platform, date_day, is_day_complete FROM marts.rpt_community_daily",
     )
     partial = 0
     for row in rows:
         last_complete = min(
             END, NOW.astimezone(zones[row["client_id"]]).date() - dt.timedelta(days=1)
         )
-        assert row["is_day_complete"] is (row["date"] <= last_complete), row
+        assert row["is_day_complete"] is (row["date_day"] <= last_complete), row
         partial += not row["is_day_complete"]
     assert partial > 0
 
@@ -944,7 +944,7 @@ def test_backlog_current_covers_every_series(build, demo_config):
         "SELECT backlog.unanswered_comments, daily.unanswered_at_end_of_day "
         "FROM marts.rpt_backlog_current AS backlog JOIN marts.rpt_community_daily AS daily "
         "ON daily.client_id = backlog.client_id AND daily.platform = backlog.platform "
-        "AND daily.date = backlog.as_of_date",
+        "AND daily.date_day = backlog.as_of_date",
     )
     assert daily and all(r["unanswered_comments"] == r["unanswered_at_end_of_day"] for r in daily)
 

@@ -27,9 +27,9 @@ local_spans as (
         days.client_id,
         days.local_date,
         days.timezone,
-        {{ dbt.dateadd('minute', 'business_hours.open_minute', 'cast(days.local_date as ' ~ dbt.type_timestamp() ~ ')') }}
+        {{ dbt.dateadd('minute', 'business_hours.open_minute', 'cast(days.local_date as ' ~ dbt.type_timestamp() ~ ')') }}  -- noqa: LT05
             as open_local,
-        {{ dbt.dateadd('minute', 'business_hours.close_minute', 'cast(days.local_date as ' ~ dbt.type_timestamp() ~ ')') }}
+        {{ dbt.dateadd('minute', 'business_hours.close_minute', 'cast(days.local_date as ' ~ dbt.type_timestamp() ~ ')') }}  -- noqa: LT05
             as close_local
     from days
     inner join business_hours

@@ -26,15 +26,27 @@ latest as (
 
 run_dates as (
 
-    select account_id, max(snapshot_date) as last_run_date from ad_accounts group by 1
+    select
+        account_id,
+        max(snapshot_date) as last_run_date
+    from ad_accounts
+    group by 1
     union all
-    select account_id, max(date_day) as last_run_date from ad_daily group by 1
+    select
+        account_id,
+        max(date_day) as last_run_date
+    from ad_daily
+    group by 1
 
 ),
 
 last_runs as (
 
-    select account_id, max(last_run_date) as last_run_date from run_dates group by 1
+    select
+        account_id,
+        max(last_run_date) as last_run_date
+    from run_dates
+    group by 1
 
 ),
 

@@ -45,11 +45,11 @@ actions_pivoted as (
         ad_id,
         date_day,
         sum(case
-            when value_kind = 'count' and action_type in ('{{ conversion_types | join("', '") }}')
+            when value_kind = 'count' and action_type in ('{{ conversion_types | join("', '") }}')  -- noqa: LT05
                 then {{ value_column }}
         end) as conversions,
         sum(case
-            when value_kind = 'value' and action_type in ('{{ conversion_types | join("', '") }}')
+            when value_kind = 'value' and action_type in ('{{ conversion_types | join("', '") }}')  -- noqa: LT05
                 then {{ value_column }}
         end) as conversion_value,
         sum(case
@@ -63,7 +63,7 @@ actions_pivoted as (
         sum(case
             when value_kind = 'count' and action_type = 'add_to_cart' then {{ value_column }}
         end) as add_to_carts,
-        count(*) - count(distinct (value_kind, action_type)) as duplicate_action_items,
+        count(*) - count(distinct row(value_kind, action_type)) as duplicate_action_items,
         max(loaded_at) as loaded_at
     from actions
     group by 1, 2

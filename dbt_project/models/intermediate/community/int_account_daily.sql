@@ -19,8 +19,12 @@ with_previous as (
     select
         unioned.*,
         entities.refetch_days,
-        lag(unioned.date_day) over (partition by unioned.platform, unioned.account_id order by unioned.date_day) as previous_date,
-        lag(unioned.followers) over (partition by unioned.platform, unioned.account_id order by unioned.date_day) as previous_followers
+        lag(unioned.date_day)
+            over (partition by unioned.platform, unioned.account_id order by unioned.date_day)
+            as previous_date,
+        lag(unioned.followers)
+            over (partition by unioned.platform, unioned.account_id order by unioned.date_day)
+            as previous_followers
     from unioned
     left join entities
         on unioned.platform = entities.platform

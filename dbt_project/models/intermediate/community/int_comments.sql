@@ -44,7 +44,11 @@ unioned as (
 
 parents as (
 
-    select platform, comment_id, parent_comment_id from unioned
+    select
+        platform,
+        comment_id,
+        parent_comment_id
+    from unioned
     {% if is_incremental() %}
     union all
     -- parents loaded by an earlier build, not reloaded now

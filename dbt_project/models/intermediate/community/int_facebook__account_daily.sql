@@ -20,7 +20,8 @@ final as (
         metric_date as date_day,
         -- total followers at the end of the day
         max(case when metric_name = 'page_follows' and is_day_complete then metric_value end) as followers,
-        max(case when metric_name = 'page_daily_follows_unique' and is_day_complete then metric_value end) as new_followers,
+        max(case when metric_name = 'page_daily_follows_unique' and is_day_complete then metric_value end)
+            as new_followers,
         max(case when metric_name = 'page_media_view' and is_day_complete then metric_value end) as views,
         max(case when metric_name = 'page_total_media_view_unique' and is_day_complete then metric_value end) as reach,
         max(case when metric_name = 'page_post_engagements' and is_day_complete then metric_value end) as engagements,

@@ -26,15 +26,27 @@ latest as (
 
 run_dates as (
 
-    select page_id, max(snapshot_date) as last_run_date from posts group by 1
+    select
+        page_id,
+        max(snapshot_date) as last_run_date
+    from posts
+    group by 1
     union all
-    select page_id, max(snapshot_date) as last_run_date from pages group by 1
+    select
+        page_id,
+        max(snapshot_date) as last_run_date
+    from pages
+    group by 1
 
 ),
 
 last_runs as (
 
-    select page_id, max(last_run_date) as last_run_date from run_dates group by 1
+    select
+        page_id,
+        max(last_run_date) as last_run_date
+    from run_dates
+    group by 1
 
 ),
 

@@ -25,15 +25,27 @@ latest as (
 
 run_dates as (
 
-    select ig_user_id, max(snapshot_date) as last_run_date from media group by 1
+    select
+        ig_user_id,
+        max(snapshot_date) as last_run_date
+    from media
+    group by 1
     union all
-    select ig_user_id, max(snapshot_date) as last_run_date from users group by 1
+    select
+        ig_user_id,
+        max(snapshot_date) as last_run_date
+    from users
+    group by 1
 
 ),
 
 last_runs as (
 
-    select ig_user_id, max(last_run_date) as last_run_date from run_dates group by 1
+    select
+        ig_user_id,
+        max(last_run_date) as last_run_date
+    from run_dates
+    group by 1
 
 ),
 

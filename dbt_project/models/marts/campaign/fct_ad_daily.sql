@@ -39,7 +39,7 @@ watermark as (
 
     select
         max(loaded_at) as max_loaded_at,
-        min(case when not is_final then date end) as first_open_date
+        min(case when not is_final then date_day end) as first_open_date
     from {{ this }}
 
 ),
@@ -70,7 +70,7 @@ joined as (
 
     select
         {{ surrogate_key(['scoped.platform', 'scoped.ad_id', 'scoped.date_day']) }} as ad_daily_key,
-        scoped.date_day as date,
+        scoped.date_day,
         accounts.reporting_timezone as date_timezone,
         scoped.client_id,
         scoped.platform,

@@ -25,7 +25,7 @@ campaign_daily as (
         account_id,
         campaign_key,
         campaign_id,
-        date,
+        date_day,
         max(date_timezone) as date_timezone,
         max(currency) as currency,
         max(reporting_currency) as reporting_currency,
@@ -48,7 +48,7 @@ campaign_daily as (
 final as (
 
     select
-        {{ surrogate_key(['campaign_daily.campaign_key', 'campaign_daily.date']) }} as campaign_daily_key,
+        {{ surrogate_key(['campaign_daily.campaign_key', 'campaign_daily.date_day']) }} as campaign_daily_key,
         campaign_daily.client_id,
         campaign_daily.platform,
         campaign_daily.account_id,
@@ -56,7 +56,7 @@ final as (
         campaign_daily.campaign_id,
         campaigns.campaign_name,
         campaigns.objective,
-        campaign_daily.date,
+        campaign_daily.date_day,
         campaign_daily.date_timezone,
         campaign_daily.currency,
         campaign_daily.ads_delivering,

@@ -17,7 +17,7 @@ final as (
     select
         {{ surrogate_key(['daily.account_key', 'daily.date_day']) }} as account_daily_key,
         daily.account_key,
-        daily.date_day as date,
+        daily.date_day,
         accounts.reporting_timezone as date_timezone,
         daily.client_id,
         daily.platform,

@@ -56,7 +56,8 @@ accounts as (
 
 ),
 
-lookback as (
+-- read by the incremental branch only (outside it so that dbt sees the ref when parsing)
+lookback as (  -- noqa: ST03
 
     select max(refetch_days) as lookback_days
     from accounts
@@ -128,8 +129,8 @@ first_brand_replies as (
         on received.thread_key = brand_replies.thread_key
         and received.comment_key <> brand_replies.comment_key
         and (
-            brand_replies.parent_comment_key = received.comment_key
-            or brand_replies.created_at >= received.created_at
+            received.comment_key = brand_replies.parent_comment_key
+            or received.created_at <= brand_replies.created_at
         )
     group by 1
 
@@ -161,8 +162,8 @@ received_in_hours as (
     from received
     inner join intervals
         on received.client_id = intervals.client_id
-        and intervals.open_at <= received.created_at
-        and intervals.close_at > received.created_at
+        and received.created_at >= intervals.open_at
+        and received.created_at < intervals.close_at
 
 ),
 
@@ -186,22 +187,22 @@ post_identifiers as (
         where not is_brand_reply
     ) as tokens
     where tokens.token is not null
-        and tokens.token not in (select word from ordinary_words)
+        and tokens.token not in (select ordinary_words.word from ordinary_words)
 
 ),
 
 message_parts as (
 
     select
-        comment_key,
-        post_key,
+        parts.comment_key,
+        parts.post_key,
         part.part_index,
         part.part
     from (
         select
             comment_key,
             post_key,
-            unnest({{ text_parts('message') }}) as part
+            unnest({{ text_parts('message') }}) as part  -- noqa: PRS
         from scoped_comments
         where message is not null
     ) as parts
@@ -250,23 +251,35 @@ word_hits as (
 
 ),
 
+phrases as (
+
+    -- the lexicon's terms that are not one word
+    select
+        term,
+        polarity
+    from lexicon
+    where not regexp_full_match(term, '[\pL\pN]+')
+
+),
+
 phrase_hits as (
 
     -- phrases, elisions (n'importe) and emoji: matched inside the normalised text (emoji in the raw one)
     select distinct
-        normalized.comment_key,
+        normalized_comments.comment_key,
         phrases.term,
         phrases.polarity
     from (
-        select comment_key, message, lower(strip_accents(message)) as normalized_message
+        select
+            comment_key,
+            message,
+            lower(strip_accents(message)) as normalized_message
         from received
         where message is not null
-    ) as normalized
-    inner join (
-        select term, polarity from lexicon where not regexp_full_match(term, '[\pL\pN]+')
-    ) as phrases
-        on contains(normalized.normalized_message, phrases.term)
-        or contains(normalized.message, phrases.term)
+    ) as normalized_comments
+    inner join phrases
+        on contains(normalized_comments.normalized_message, phrases.term)
+        or contains(normalized_comments.message, phrases.term)
 
 ),
 
@@ -309,10 +322,11 @@ final as (
         first_brand_replies.first_brand_reply_at,
         case
             when not scoped_comments.is_brand_reply and first_brand_replies.first_brand_reply_at is not null
-                then greatest(
-                    {{ minutes_between('scoped_comments.created_at', 'first_brand_replies.first_brand_reply_at') }},
-                    0
-                )
+                then
+                    greatest(
+                        {{ minutes_between('scoped_comments.created_at', 'first_brand_replies.first_brand_reply_at') }},
+                        0
+                    )
         end as response_minutes,
         case
             when not scoped_comments.is_brand_reply and first_brand_replies.first_brand_reply_at is not null

@@ -97,7 +97,7 @@ final as (
         accounts.account_key,
         scoped_metrics.post_id,
         scoped_metrics.extracted_at,
-        {{ dbt.datediff('posts.published_at', 'scoped_metrics.extracted_at', 'minute') }} / 60.0
+        {{ dbt.datediff('posts.published_at', 'scoped_metrics.extracted_at', 'minute') }} / 60.0  -- noqa: LT05
             as hours_since_published,
         {{ dbt.datediff('posts.published_date_local', 'scoped_metrics.snapshot_date', 'day') }}
             as days_since_published,
@@ -112,7 +112,7 @@ final as (
         scoped_metrics.has_insights,
         -- the post is still re-read (its counters may still grow) on this snapshot date
         {{ dbt.datediff('posts.published_date_local', 'scoped_metrics.snapshot_date', 'day') }}
-            <= accounts.refetch_days as is_within_refetch_window,
+            <= accounts.refetch_days as is_within_refetch_window,  -- noqa: LT02
         scoped_metrics.loaded_at
     from scoped_metrics
     inner join posts

@@ -70,7 +70,8 @@ waiting as (
     where not comments.is_brand_reply
         and not comments.is_hidden
         and comments.created_date_local <= as_of.as_of_date
-        and comments.created_date_local >= cast({{ dbt.dateadd('day', -(lookback_days + 1), 'as_of.as_of_date') }} as date)
+        and comments.created_date_local
+            >= cast({{ dbt.dateadd('day', -(lookback_days + 1), 'as_of.as_of_date') }} as date)  -- noqa: LT02
         and {{ local_date(
             'least(coalesce(comments.first_brand_reply_at, ' ~ dbt.dateadd('day', lookback_days, 'comments.created_at') ~ '), '
             ~ dbt.dateadd('day', lookback_days, 'comments.created_at') ~ ')',
@@ -86,7 +87,7 @@ final as (
         as_of.client_id,
         as_of.platform,
         as_of.as_of_date,
-        {{ local_to_utc('cast(' ~ dbt.dateadd('day', 1, 'as_of.as_of_date') ~ ' as timestamp)', 'as_of.client_timezone') }}
+        {{ local_to_utc('cast(' ~ dbt.dateadd('day', 1, 'as_of.as_of_date') ~ ' as timestamp)', 'as_of.client_timezone') }}  -- noqa: LT05
             as as_of_at,
         count(waiting.created_at) as unanswered_comments,
         count(case when waiting.is_negative then 1 end) as unanswered_negative_comments,

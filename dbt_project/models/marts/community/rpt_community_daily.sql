@@ -59,9 +59,17 @@ last_complete_days as (
 
 activity_dates as (
 
-    select client_id, platform, created_date_local as date_day from comments
+    select
+        client_id,
+        platform,
+        created_date_local as date_day
+    from comments
     union all
-    select client_id, platform, published_date_local as date_day from posts
+    select
+        client_id,
+        platform,
+        published_date_local as date_day
+    from posts
 
 ),
 
@@ -168,13 +176,25 @@ waiting as (
 
 backlog_changes as (
 
-    select client_id, platform, date_day, sum(change) as change
+    select
+        client_id,
+        platform,
+        date_day,
+        sum(backlog_change) as backlog_change
     from (
-        select client_id, platform, first_day as date_day, 1 as change
+        select
+            client_id,
+            platform,
+            first_day as date_day,
+            1 as backlog_change
         from waiting
         where stop_day > first_day
         union all
-        select client_id, platform, stop_day as date_day, -1 as change
+        select
+            client_id,
+            platform,
+            stop_day as date_day,
+            -1 as backlog_change
         from waiting
         where stop_day > first_day
     ) as changes
@@ -188,7 +208,7 @@ backlog as (
         spine.client_id,
         spine.platform,
         spine.date_day,
-        sum(coalesce(backlog_changes.change, 0)) over (
+        sum(coalesce(backlog_changes.backlog_change, 0)) over (
             partition by spine.client_id, spine.platform
             order by spine.date_day
             rows between unbounded preceding and current row
@@ -219,7 +239,7 @@ joined as (
         coalesce(daily_comments.comments_answered, 0) as comments_answered,
         {{ safe_divide('daily_comments.comments_answered', 'daily_comments.comments_awaiting_response') }}
             as response_rate,
-        {{ safe_divide('daily_comments.top_level_comments_answered', 'daily_comments.top_level_comments_awaiting_response') }}
+        {{ safe_divide('daily_comments.top_level_comments_answered', 'daily_comments.top_level_comments_awaiting_response') }}  -- noqa: LT05
             as top_level_response_rate,
         daily_comments.median_first_response_business_minutes,
         daily_comments.p90_first_response_business_minutes,
@@ -267,7 +287,7 @@ final as (
         {{ surrogate_key(['client_id', 'platform', 'date_day']) }} as community_daily_key,
         client_id,
         platform,
-        date_day as date,
+        date_day,
         is_day_complete,
         posts_published,
         post_engagements_lifetime,

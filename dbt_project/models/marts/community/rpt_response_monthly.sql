@@ -61,7 +61,7 @@ monthly as (
         {{ percentile('case when not is_hidden then response_minutes end', 0.9) }}
             as p90_first_response_minutes
     from received
-    group by grouping sets ((client_id, platform, month_start), (client_id, month_start))
+    group by grouping sets ((client_id, platform, month_start), (client_id, month_start))  -- noqa: PRS
 
 ),
 
@@ -74,17 +74,18 @@ scope_coverage as (
         min(covered_through) as covered_through
     from coverage
     where source_name = 'content'
-    group by grouping sets ((client_id, platform), (client_id))
+    group by grouping sets ((client_id, platform), (client_id))  -- noqa: PRS
 
 ),
 
 final as (
 
     select
-        {{ surrogate_key(['monthly.client_id', 'monthly.platform_scope', 'monthly.month_start']) }} as response_monthly_key,
+        {{ surrogate_key(['monthly.client_id', 'monthly.platform_scope', 'monthly.month_start']) }}
+            as response_monthly_key,
         monthly.client_id,
         monthly.platform_scope,
-        left(cast(monthly.month_start as {{ dbt.type_string() }}), 7) as month,
+        left(cast(monthly.month_start as {{ dbt.type_string() }}), 7) as calendar_month,
         monthly.month_start,
         coalesce(
             scope_coverage.covered_from <= monthly.month_start

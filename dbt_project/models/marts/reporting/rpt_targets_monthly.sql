@@ -47,24 +47,26 @@ coverage as (
 -- the source each KPI's actual comes from
 kpi_sources as (
 
-    select kpi, source_name
+    select
+        kpi_source_map.kpi,
+        kpi_source_map.source_name
     from (
         values
-            ('posts', 'content'),
-            ('comments_received', 'content'),
-            ('response_rate', 'content'),
-            ('median_first_response_business_minutes', 'content'),
-            ('views', 'account_metrics'),
-            ('reach', 'account_metrics'),
-            ('engagements', 'account_metrics'),
-            ('engagement_rate', 'account_metrics'),
-            ('follower_growth', 'account_metrics'),
-            ('spend', 'ads'),
-            ('clicks', 'ads'),
-            ('conversions', 'ads'),
-            ('cpa', 'ads'),
-            ('roas', 'ads')
-    ) as mapping (kpi, source_name)
+        ('posts', 'content'),
+        ('comments_received', 'content'),
+        ('response_rate', 'content'),
+        ('median_first_response_business_minutes', 'content'),
+        ('views', 'account_metrics'),
+        ('reach', 'account_metrics'),
+        ('engagements', 'account_metrics'),
+        ('engagement_rate', 'account_metrics'),
+        ('follower_growth', 'account_metrics'),
+        ('spend', 'ads'),
+        ('clicks', 'ads'),
+        ('conversions', 'ads'),
+        ('cpa', 'ads'),
+        ('roas', 'ads')
+    ) as kpi_source_map (kpi, source_name)
 
 ),
 
@@ -85,7 +87,7 @@ monthly_accounts as (
     select
         client_id,
         platform,
-        {{ dbt.date_trunc('month', 'date') }} as month_start,
+        {{ dbt.date_trunc('month', 'date_day') }} as month_start,
         sum(views) as views,
         sum(engagements) as engagements,
         sum(follower_change) as follower_growth
@@ -114,7 +116,7 @@ monthly_ads as (
     select
         client_id,
         platform,
-        {{ dbt.date_trunc('month', 'date') }} as month_start,
+        {{ dbt.date_trunc('month', 'date_day') }} as month_start,
         sum(spend_reporting) as spend,
         sum(clicks) as clicks,
         sum(conversions) as conversions,
@@ -141,19 +143,35 @@ monthly_response_medians as (
         from comments
         where not is_brand_reply and not is_hidden
     ) as received
-    group by grouping sets ((client_id, platform, month_start), (client_id, month_start))
+    group by grouping sets ((client_id, platform, month_start), (client_id, month_start))  -- noqa: PRS, AM06
 
 ),
 
 platform_months as (
 
-    select client_id, platform, month_start from monthly_posts
+    select
+        client_id,
+        platform,
+        month_start
+    from monthly_posts
     union
-    select client_id, platform, month_start from monthly_accounts
+    select
+        client_id,
+        platform,
+        month_start
+    from monthly_accounts
     union
-    select client_id, platform, month_start from monthly_comments
+    select
+        client_id,
+        platform,
+        month_start
+    from monthly_comments
     union
-    select client_id, platform, month_start from monthly_ads
+    select
+        client_id,
+        platform,
+        month_start
+    from monthly_ads
 
 ),
 
@@ -191,10 +209,16 @@ sums as (
         on platform_months.client_id = monthly_ads.client_id
         and platform_months.platform = monthly_ads.platform
         and platform_months.month_start = monthly_ads.month_start
-    group by grouping sets (
+    group by grouping sets (  -- noqa: PRS, AM06, RF02
         (platform_months.client_id, platform_months.platform, platform_months.month_start),
         (platform_months.client_id, platform_months.month_start)
     )
+
+),
+
+kpis as (
+
+    select distinct kpi from targets
 
 ),
 
@@ -222,7 +246,7 @@ actuals as (
             when 'roas' then {{ safe_divide('sums.conversion_value', 'sums.spend') }}
         end as actual_value
     from sums
-    cross join (select distinct kpi from targets) as kpis
+    cross join kpis
     left join monthly_response_medians
         on sums.client_id = monthly_response_medians.client_id
         and sums.platform_scope = monthly_response_medians.platform_scope
@@ -240,7 +264,7 @@ client_months as (
 
 ),
 
-target_months as (
+target_month_starts as (
 
     -- a target without a month applies to every month with data; a dated one to its month
     select
@@ -260,6 +284,15 @@ target_months as (
 
 ),
 
+target_months as (
+
+    select
+        *,
+        cast({{ dbt.last_day('month_start', 'month') }} as date) as month_end
+    from target_month_starts
+
+),
+
 month_coverage as (
 
     -- every account in scope must cover the month in the KPI source's own days
@@ -271,25 +304,28 @@ month_coverage as (
         max(coverage.covered_from) as covered_from,
         min(coverage.covered_through) as covered_through,
         count(coverage.account_id) > 0
-            and bool_and(
-                coverage.covered_from <= cast(target_months.month_start as date)
-                and coverage.covered_through >= cast({{ dbt.last_day('target_months.month_start', 'month') }} as date)
-            ) as is_month_complete,
+        and bool_and(
+            coverage.covered_from <= cast(target_months.month_start as date)
+            and coverage.covered_through >= target_months.month_end
+        ) as is_month_complete,
         case
-            when count(coverage.account_id) = 0 then 'no ' || replace(max(kpi_sources.source_name), '_', ' ')
-                || ' extracted for this scope'
-            else string_agg(
-                case
-                    when coverage.covered_from > cast(target_months.month_start as date)
-                        or coverage.covered_through < cast({{ dbt.last_day('target_months.month_start', 'month') }} as date)
-                        then coverage.platform || ' ' || coverage.account_id || ' '
-                            || replace(coverage.source_name, '_', ' ') || ': '
-                            || cast(coverage.covered_from as {{ dbt.type_string() }}) || ' to '
-                            || coalesce(cast(coverage.covered_through as {{ dbt.type_string() }}), 'no complete day')
-                            || ' (' || coverage.day_timezone || ' days)'
-                end,
-                '; ' order by coverage.platform, coverage.account_id
-            )
+            when count(coverage.account_id) = 0
+                then 'no ' || replace(max(kpi_sources.source_name), '_', ' ') || ' extracted for this scope'
+            else
+                string_agg(
+                    case
+                        when coverage.covered_from > cast(target_months.month_start as date)
+                            or coverage.covered_through < target_months.month_end
+                            then coverage.platform || ' ' || coverage.account_id || ' '
+                                || replace(coverage.source_name, '_', ' ') || ': '
+                                || cast(coverage.covered_from as {{ dbt.type_string() }}) || ' to '
+                                || coalesce(
+                                    cast(coverage.covered_through as {{ dbt.type_string() }}), 'no complete day'
+                                )
+                                || ' (' || coverage.day_timezone || ' days)'
+                    end,
+                    '; ' order by coverage.platform, coverage.account_id
+                )
         end as missing_coverage
     from target_months
     inner join kpi_sources
@@ -306,10 +342,10 @@ month_coverage as (
 final as (
 
     select
-        {{ surrogate_key(['target_months.client_id', 'target_months.kpi', 'target_months.platform_scope', 'target_months.month_start']) }}
+        {{ surrogate_key(['target_months.client_id', 'target_months.kpi', 'target_months.platform_scope', 'target_months.month_start']) }}  -- noqa: LT05
             as target_key,
         target_months.client_id,
-        left(cast(cast(target_months.month_start as date) as {{ dbt.type_string() }}), 7) as month,
+        left(cast(cast(target_months.month_start as date) as {{ dbt.type_string() }}), 7) as calendar_month,
         cast(target_months.month_start as date) as month_start,
         target_months.kpi,
         target_months.platform_scope,

@@ -20,10 +20,24 @@ account_metrics as (
 
 unioned as (
 
-    select _client_id, _account_id, 'content' as source_name, _window_start, _window_end, _extracted_at, _loaded_at
+    select
+        _client_id,
+        _account_id,
+        'content' as source_name,
+        _window_start,
+        _window_end,
+        _extracted_at,
+        _loaded_at
     from content
     union all
-    select _client_id, _account_id, 'account_metrics' as source_name, _window_start, _window_end, _extracted_at, _loaded_at
+    select
+        _client_id,
+        _account_id,
+        'account_metrics' as source_name,
+        _window_start,
+        _window_end,
+        _extracted_at,
+        _loaded_at
     from account_metrics
 
 ),
