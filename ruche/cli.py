@@ -573,7 +573,6 @@ def demo(
 ) -> None:
     """Run the real Airflow DAGs against the sandbox for the demo clients, then summarise."""
     from ruche import demo as demo_mod
-    from ruche.transform import dbt
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
@@ -593,12 +592,13 @@ def demo(
             except RuntimeError as exc:
                 _error(str(exc))
                 raise typer.Exit(1) from None
-    with console.status("dbt docs generate…"):
+    with console.status("dbt docs generate --static…"):
         step = time.monotonic()
-        dbt(
-            ["docs", "generate", "--target-path", str((paths.docs / "dbt").resolve())],
-            warehouse=paths.warehouse,
-        )
+        try:
+            docs_page = demo_mod.dbt_docs(paths.warehouse, paths.docs / "dbt")
+        except RuntimeError as exc:
+            _error(str(exc))
+            raise typer.Exit(1) from None
         timing.add("dbt docs", time.monotonic() - step)
     table = Table(title=f"Demo clients, last {days} days (from the published marts)")
     columns = [
@@ -630,7 +630,7 @@ def demo(
         f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"
         f"  Warehouse (raw, ops, staging, marts): {paths.warehouse}\n"
-        f"  dbt docs: {paths.docs / 'dbt' / 'index.html'}\n"
+        f"  dbt docs (one file, opens from disk): {docs_page}\n"
         f"  Great Expectations Data Docs: {paths.docs / 'gx'}\n"
         f"  Landing zone: {paths.landing}\n"
         f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"

@@ -281,6 +281,22 @@ def run_dags(
         raise failed
 
 
+def dbt_docs(warehouse: Path, docs_dir: Path) -> Path:
+    """`dbt docs generate --static` into `docs_dir`; returns its one self-contained page,
+    `static_index.html`, with the manifest and catalog inlined. dbt's `index.html` fetches
+    `manifest.json` and `catalog.json`, which browsers refuse from a file:// page: opened from
+    disk, as the demo invites, it never rendered (it needs `dbt docs serve`)."""
+    from ruche.transform import dbt
+
+    target = docs_dir.resolve()
+    command = ["docs", "generate", "--static", "--target-path", str(target)]
+    report = dbt(command, warehouse=warehouse)
+    page = target / "static_index.html"
+    if not report.success or not page.is_file():
+        raise RuntimeError(f"dbt docs generate --static failed:\n{report.describe_failures()}")
+    return page
+
+
 def client_summary(published: Path, days: int) -> list[dict[str, Any]]:
     """The per-client figures the demo prints, read from the published BI file: the last `days`
     days present in the marts (each client's local dates; spend in its reporting currency)."""
