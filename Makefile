@@ -19,7 +19,8 @@ help:
 	@echo "make lint     ruff (lint + format check) and sqlfluff (dbt SQL, house style)"
 	@echo "make lint-sql sqlfluff only (SQL=\"<files>\" for some files)"
 	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
-	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on :8080)"
+	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on 127.0.0.1:8080;"
+	@echo "              another port: make airflow ARGS='--port 8081')"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
@@ -63,7 +64,7 @@ sandbox: install
 	$(RUN) ruche sandbox --port 8765
 
 airflow: install
-	$(RUN) ruche airflow
+	$(RUN) ruche airflow $(ARGS)
 
 SCALE ?= demo
 HISTORY ?= 30

@@ -90,8 +90,22 @@ def _alert_on_failure(context):
     default_args=default_args,
     tags=["ruche", "ingest"],
     params={
-        "days": Param(1, type="integer", minimum=1, maximum=730),
-        "end": Param(None, type=["null", "string"], format="date"),
+        "days": Param(
+            1,
+            type="integer",
+            minimum=1,
+            maximum=730,
+            description="How many days to extract (1 to 730), ending on the last day: `end` "
+            "if set, else the day before the run's logical date in the agency's timezone. More "
+            "than 1 backfills or re-fetches restated days.",
+        ),
+        "end": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Last day to extract, YYYY-MM-DD; empty for the day before the run's "
+            "logical date in the agency's timezone. A day that has not ended yet is refused.",
+        ),
     },
 )
 def ruche_ingest():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -225,10 +224,25 @@ def sandbox(
         _error(f"--scale: {exc}")
         raise typer.Exit(2) from None
     from connectors.sandbox.server import serve_forever
+    from ruche.errors import PortBusy, check_port_free, port_busy
 
-    console.print(f"Sandbox on http://{host}:{port} (seed {seed}, scale {scale}); Ctrl-C stops.")
-    console.print(f"Point Ruche at it with: export RUCHE_BASE_URL=http://{host}:{port}")
-    serve_forever(world, host=host, port=port)
+    try:
+        # Checked before saying where it serves; the bind below can still lose a race.
+        check_port_free(host, port, "the sandbox", "--port")
+        console.print(
+            f"Sandbox on http://{host}:{port} (seed {seed}, scale {scale}); Ctrl-C stops."
+        )
+        console.print(f"Point Ruche at it with: export RUCHE_BASE_URL=http://{host}:{port}")
+        serve_forever(world, host=host, port=port)
+    except PortBusy as exc:
+        _error(str(exc))
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        busy = port_busy(exc, host, port, "the sandbox", "--port")
+        if busy is None:
+            raise
+        _error(str(busy))
+        raise typer.Exit(1) from None
 
 
 def run_extract(
@@ -559,7 +573,6 @@ def demo(
 ) -> None:
     """Run the real Airflow DAGs against the sandbox for the demo clients, then summarise."""
     from ruche import demo as demo_mod
-    from ruche.transform import dbt
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
@@ -579,12 +592,13 @@ def demo(
             except RuntimeError as exc:
                 _error(str(exc))
                 raise typer.Exit(1) from None
-    with console.status("dbt docs generate…"):
+    with console.status("dbt docs generate --static…"):
         step = time.monotonic()
-        dbt(
-            ["docs", "generate", "--target-path", str((paths.docs / "dbt").resolve())],
-            warehouse=paths.warehouse,
-        )
+        try:
+            docs_page = demo_mod.dbt_docs(paths.warehouse, paths.docs / "dbt")
+        except RuntimeError as exc:
+            _error(str(exc))
+            raise typer.Exit(1) from None
         timing.add("dbt docs", time.monotonic() - step)
     table = Table(title=f"Demo clients, last {days} days (from the published marts)")
     columns = [
@@ -616,7 +630,7 @@ def demo(
         f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"
         f"  Warehouse (raw, ops, staging, marts): {paths.warehouse}\n"
-        f"  dbt docs: {paths.docs / 'dbt' / 'index.html'}\n"
+        f"  dbt docs (one file, opens from disk): {docs_page}\n"
         f"  Great Expectations Data Docs: {paths.docs / 'gx'}\n"
         f"  Landing zone: {paths.landing}\n"
         f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"
@@ -624,33 +638,44 @@ def demo(
 
 
 @app.command("airflow")
+@_user_errors
 def airflow_ui(
     out: Annotated[Path, typer.Option(help="Airflow home, landing and warehouse root.")] = Path(
         "demo_output"
     ),
-    port: Annotated[int, typer.Option(help="Sandbox port.")] = 8765,
+    port: Annotated[int, typer.Option(help="Port of the Airflow UI and API.")] = 8080,
+    host: Annotated[
+        str, typer.Option(help="Interface of the UI (0.0.0.0 to reach it from other machines).")
+    ] = "127.0.0.1",
+    sandbox_port: Annotated[int, typer.Option(help="Port of the sandbox on 127.0.0.1.")] = 8765,
 ) -> None:
-    """Start `airflow standalone` with Ruche's DAGs, the sandbox and the demo clients."""
-    import subprocess
-
+    """Start `airflow standalone` with Ruche's DAGs (unpaused), the sandbox and the demo clients;
+    one Ctrl-C stops everything it started."""
     from ruche import demo as demo_mod
+    from ruche.errors import check_port_free
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
+    # Before any set-up: the UI is started by Airflow, whose busy-port error is a traceback.
+    check_port_free(host, port, "the Airflow UI", "--port")
     _use_demo_key()
-    console.print("preparing Airflow…")
-    with demo_mod.sandboxed_airflow(out, config, port=port, log_name="airflow.log") as (
-        paths,
-        env,
-        _,
-    ):
+    console.print("preparing Airflow (metadata DB, pool, Ruche's DAGs unpaused)…")
+    with demo_mod.sandboxed_airflow(
+        out, config, port=sandbox_port, log_name="airflow.log", unpause=True
+    ) as (paths, env, _):
+        env = demo_mod.ui_env(env, paths, port=port, host=host)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
         console.print(
-            f"Sandbox on {env['RUCHE_BASE_URL']}. Starting `airflow standalone` (UI on "
-            f"http://localhost:8080; the admin password is printed below and kept in "
-            f"{paths.airflow_home}). Ctrl-C stops."
+            f"Sandbox on {env['RUCHE_BASE_URL']}. Starting `airflow standalone`: UI on "
+            f"http://{shown}:{port}, user admin, password in {paths.passwords_file} (written on "
+            "the first start). Ctrl-C stops everything.",
+            markup=False,
+            highlight=False,
         )
-        with contextlib.suppress(KeyboardInterrupt):
-            subprocess.run([sys.executable, "-m", "airflow", "standalone"], env=env, check=False)
+        code = demo_mod.run_process_group([sys.executable, "-m", "airflow", "standalone"], env)
+    if code not in (0, 130):
+        _error(f"airflow standalone exited with code {code}; see its output above")
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover

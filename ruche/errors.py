@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -62,6 +63,36 @@ class WarehouseLocked(UserError):
             f"{self.path} is in use by {holder}, which is writing the warehouse; wait for it to "
             f"finish (or stop it) and run again, or set {LOCK_TIMEOUT_ENV}=<seconds> to wait"
         )
+
+
+class PortBusy(UserError):
+    """A port Ruche was asked to listen on is taken (often a sandbox or Airflow still running)."""
+
+    def __init__(self, host: str, port: int, what: str, option: str):
+        self.host, self.port = host, port
+        super().__init__(
+            f"port {port} on {host} ({what}) is already in use, by another program or an earlier "
+            f"Ruche still running; stop it, or choose another port with {option} <port>"
+        )
+
+
+def port_busy(exc: BaseException, host: str, port: int, what: str, option: str) -> PortBusy | None:
+    """The `PortBusy` for a bind refused because the address is in use, else None."""
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return PortBusy(host, port, what, option)
+    return None
+
+
+def check_port_free(host: str, port: int, what: str, option: str) -> None:
+    """Raise `PortBusy` if nothing could listen on host:port now — for servers started by another
+    program (the Airflow UI), whose own error would be a long traceback in its log."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As servers do: a port left in TIME_WAIT by a stopped server is free to listen on.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise port_busy(exc, host, port, what, option) or exc from None
 
 
 def _program(pid: int, fallback: str) -> str:

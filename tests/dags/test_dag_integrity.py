@@ -176,3 +176,14 @@ def test_a_night_with_failed_accounts_ends_in_a_failing_leaf(dagbag):
     assert check.trigger_rule == "all_done"
     assert check.upstream_task_ids == {f"load_{name}" for name in platforms.names()}
     assert check.on_failure_callback, "the check must reach the alert connection when set"
+
+
+def test_the_trigger_form_describes_days_and_end(dagbag):
+    # The UI's trigger form shows each param's description under its field; it reads them from
+    # the serialized DAG, so they are checked there.
+    from airflow.serialization.serialized_objects import DagSerialization
+
+    params = dict(DagSerialization.serialize_dag(dagbag.dags["ruche_ingest"])["params"])
+    days, end = params["days"]["description"], params["end"]["description"]
+    assert "1 to 730" in days and "`end`" in days and "agency's timezone" in days
+    assert "YYYY-MM-DD" in end and "not ended yet" in end

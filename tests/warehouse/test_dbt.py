@@ -1281,3 +1281,25 @@ def test_report(build):
     print("\n" + json.dumps(report, indent=2, default=str))
     assert build.seconds["first_build"] > 0
     assert set(MARTS) <= set(build.rows)
+
+
+def test_the_demo_dbt_docs_are_one_page_that_opens_from_disk(build, tmp_path):
+    from ruche.demo import dbt_docs
+
+    page = dbt_docs(build.warehouse, tmp_path / "docs" / "dbt")
+    assert page == (tmp_path / "docs" / "dbt" / "static_index.html").resolve()
+    html = page.read_text(encoding="utf-8")
+    # dbt's index.html fetched manifest.json and catalog.json, which a file:// page may not:
+    # the static page carries both, so every mart and its built columns are in the file.
+    for name in MARTS:
+        assert f'"model.ruche.{name}"' in html, name
+    assert '"catalog"' in html or '"nodes"' in html
+    [column] = query(
+        build.warehouse,
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = 'marts' AND table_name = 'fct_comments' ORDER BY column_name LIMIT 1",
+    )
+    assert f'"{column["column_name"]}"' in html
+    # Nothing fetched from elsewhere: no script, stylesheet or font from a URL.
+    external = r"<(?:script|link|img|iframe)\b[^<>]*\b(?:src|href)\s*=\s*[\"']https?://"
+    assert not re.search(external, html), "an asset fetched from the network"
