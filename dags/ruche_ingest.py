@@ -122,11 +122,12 @@ def ruche_ingest():
             future_days_error,
             newest_complete_day,
             plan_accounts,
+            run_moment,
         )
 
         config = load_config(Paths.from_env().config)
         params = context["params"]
-        _, end = data_window(context["logical_date"], TIMEZONE, params["days"], params["end"])
+        _, end = data_window(run_moment(context), TIMEZONE, params["days"], params["end"])
         newest = newest_complete_day(config, dt.datetime.now(dt.UTC))
         refusal = future_days_error(
             "end" if params["end"] else "the day before the run", end, newest
@@ -146,10 +147,10 @@ def ruche_ingest():
         from airflow.sdk.exceptions import AirflowFailException
 
         from connectors.errors import PermanentError
-        from ruche.orchestration import Paths, data_window, extract_one, safe_run_id
+        from ruche.orchestration import Paths, data_window, extract_one, run_moment, safe_run_id
 
         params = context["params"]
-        start, end = data_window(context["logical_date"], TIMEZONE, params["days"], params["end"])
+        start, end = data_window(run_moment(context), TIMEZONE, params["days"], params["end"])
         try:
             return extract_one(
                 account,

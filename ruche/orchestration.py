@@ -73,6 +73,19 @@ def agency_schedule(config_path: Path | None = None) -> tuple[str, str]:
     return cron or agency.get("nightly_schedule", "0 2 * * *"), tz or agency.get("timezone", "UTC")
 
 
+def run_moment(context: Any) -> dt.datetime:
+    """The moment a DAG run stands for: its logical date, or, for a run triggered without one
+    (Airflow 3 allows `logical_date: null` from the UI or the REST API), when it was due to run
+    (`dag_run.run_after`)."""
+    moment = context.get("logical_date")
+    if moment is None:
+        dag_run = context.get("dag_run")
+        moment = getattr(dag_run, "run_after", None)
+    if moment is None:
+        raise ValueError("this DAG run has neither a logical date nor a run_after time")
+    return moment
+
+
 def data_window(
     logical_date: dt.datetime, timezone: str, days: int = 1, end: str | None = None
 ) -> tuple[dt.date, dt.date]:

@@ -122,3 +122,32 @@ def test_a_later_run_of_the_same_date_resolves_the_failure(night, sandbox):
         ]
     finally:
         con.close()
+
+
+def test_a_run_without_a_logical_date_takes_its_window_from_run_after():
+    """Airflow 3 runs triggered with `logical_date: null` (UI, REST API) carry `run_after`
+    instead: the plan and extract tasks read the window from it rather than failing with a
+    KeyError on `logical_date`."""
+    from types import SimpleNamespace
+
+    from ruche.orchestration import data_window, run_moment
+
+    due = dt.datetime(2026, 11, 20, 7, 0, tzinfo=dt.UTC)  # 02:00 in Toronto
+    no_logical_date = {"logical_date": None, "dag_run": SimpleNamespace(run_after=due)}
+    assert run_moment(no_logical_date) == due
+    assert data_window(run_moment(no_logical_date), "America/Toronto") == (
+        dt.date(2026, 11, 19),
+        dt.date(2026, 11, 19),
+    )
+    scheduled = {"logical_date": due - dt.timedelta(days=1), "dag_run": None}
+    assert run_moment(scheduled) == due - dt.timedelta(days=1)
+    with pytest.raises(ValueError, match="neither a logical date nor a run_after"):
+        run_moment({"dag_run": None})
+
+
+def test_the_dag_tasks_never_read_the_logical_date_directly():
+    """Both tasks that compute the window go through `run_moment` (a direct
+    `context["logical_date"]` fails on runs triggered without one)."""
+    source = (Path(__file__).resolve().parents[2] / "dags" / "ruche_ingest.py").read_text()
+    assert 'context["logical_date"]' not in source
+    assert source.count("run_moment(context)") == 2
