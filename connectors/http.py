@@ -20,7 +20,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -424,13 +424,10 @@ class HttpClient:
             f"{wait / 60:.1f} min, until {resume:%Y-%m-%d %H:%M} UTC, {beyond}"
         )
         log.warning("%s: %s", self.context.describe(), summary)
-        return DeferredError(
-            summary=summary,
-            context=self.context,
-            code=failure.code,
-            subcode=failure.subcode,
-            http_status=response.status_code if response is not None else None,
-            trace_id=failure.trace_id,
+        return self._error(
+            DeferredError,
+            replace(failure, summary=summary),
+            response,
             hint=(
                 "nothing fetched is lost (it is landed); extract this account again after "
                 f"{resume:%H:%M} UTC (the next nightly run does), or give the run more time "
@@ -452,6 +449,7 @@ class HttpClient:
         response: requests.Response | None,
         hint: str | None = None,
         attempts: int | None = None,
+        details: dict[str, Any] | None = None,
     ) -> ConnectorError:
         summary = self._redactor.redact(failure.summary)
         if attempts:
@@ -464,5 +462,5 @@ class HttpClient:
             http_status=response.status_code if response is not None else None,
             trace_id=failure.trace_id,
             hint=self._redactor.redact(hint or failure.hint) if (hint or failure.hint) else None,
-            details={"reason": failure.reason} if failure.reason else {},
+            details={**({"reason": failure.reason} if failure.reason else {}), **(details or {})},
         )

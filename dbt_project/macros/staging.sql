@@ -31,3 +31,24 @@
         _loaded_at as loaded_at,
         _run_id as run_id
 {%- endmacro %}
+
+{#- The days each extraction of an account asked for, from the loader's lineage columns (no
+    JSON): one row per account, source, window and extraction. `sources` maps a source name
+    (`content`, `account_metrics`, `ads`) to the relation (an import CTE) whose windows it
+    records. -#}
+{% macro extraction_windows(sources) -%}
+    {%- for source_name, relation in sources.items() %}
+    select distinct
+        _client_id as client_id,
+        _account_id as account_id,
+        '{{ source_name }}' as source_name,
+        _window_start as window_start,
+        _window_end as window_end,
+        _extracted_at as extracted_at,
+        _loaded_at as loaded_at
+    from {{ relation }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}

@@ -18,41 +18,9 @@ account_metrics as (
 
 ),
 
-unioned as (
-
-    select
-        _client_id,
-        _account_id,
-        'content' as source_name,
-        _window_start,
-        _window_end,
-        _extracted_at,
-        _loaded_at
-    from content
-    union all
-    select
-        _client_id,
-        _account_id,
-        'account_metrics' as source_name,
-        _window_start,
-        _window_end,
-        _extracted_at,
-        _loaded_at
-    from account_metrics
-
-),
-
 final as (
 
-    select distinct
-        _client_id as client_id,
-        _account_id as account_id,
-        source_name,
-        _window_start as window_start,
-        _window_end as window_end,
-        _extracted_at as extracted_at,
-        _loaded_at as loaded_at
-    from unioned
+    {{ extraction_windows({'content': 'content', 'account_metrics': 'account_metrics'}) }}
 
 )
 

@@ -13,15 +13,7 @@ ad_insights as (
 
 final as (
 
-    select distinct
-        _client_id as client_id,
-        _account_id as account_id,
-        'ads' as source_name,
-        _window_start as window_start,
-        _window_end as window_end,
-        _extracted_at as extracted_at,
-        _loaded_at as loaded_at
-    from ad_insights
+    {{ extraction_windows({'ads': 'ad_insights'}) }}
 
 )
 
