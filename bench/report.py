@@ -206,6 +206,18 @@ def markdown(result: dict[str, Any]) -> str:
             f"(incl. process start + imports: {_f(n['total_wall_seconds'])} s) | "
             f"{_f(n['peak_rss_mb'])} |",
             "",
+            "Requests by platform (history extract): requests made per 1,000 records landed, "
+            "against the fewest the platform's page sizes allow:",
+            "",
+            "| platform | accounts | records | requests | per 1,000 records | page-size minimum |",
+            "|---|---:|---:|---:|---:|---:|",
+            *(
+                f"| {name} | {_f(p['accounts'])} | {_f(p['records'])} | {_f(p['requests'])} | "
+                f"{_f(p['requests_per_1000_records'], 2)} | "
+                f"{_f(p['min_requests_per_1000_records'], 2)} |"
+                for name, p in ex.get("by_platform", {}).items()
+            ),
+            "",
             "Loader comparison on the same landing files (the history's):",
             "",
             "| loader | rows | seconds | rows/s | peak RSS MB |",

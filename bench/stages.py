@@ -75,9 +75,8 @@ def extract(
     seconds = time.monotonic() - t
     records = sum(r.records for r in results)
     requests = sum(r.requests for r in results)
-    min_requests = sum(
-        max(1, math.ceil(m.record_count / PAGE_SIZE)) for r in results for m in r.manifests
-    )
+    by_platform = requests_by_platform(results)
+    min_requests = sum(p["min_requests_by_page_size"] for p in by_platform.values())
     by_entity: dict[str, int] = defaultdict(int)
     for r in results:
         for m in r.manifests:
@@ -97,7 +96,44 @@ def extract(
         if records
         else None,
         "records_by_entity": dict(sorted(by_entity.items())),
+        "by_platform": by_platform,
     }
+
+
+def page_size_of(platform: str, entity: str) -> int:
+    """Items one request can return for this entity: the connector's `page_sizes[entity]` when
+    it declares one (a platform whose endpoints page differently), else its `page_size`."""
+    from ruche.platforms import platform as platform_entry
+
+    cls = platform_entry(platform).connector_class()
+    return int(getattr(cls, "page_sizes", {}).get(entity, getattr(cls, "page_size", PAGE_SIZE)))
+
+
+def requests_by_platform(results: list[Any]) -> dict[str, dict[str, Any]]:
+    """Per platform: records, requests made, and the fewest requests its page sizes allow for
+    the records landed (one request per started page of each landed batch), per 1,000 records.
+    A ratio far above the minimum points at small pages, retries or per-object requests."""
+    acc: dict[str, dict[str, Any]] = {}
+    for r in results:
+        p = acc.setdefault(
+            r.platform, {"accounts": 0, "records": 0, "requests": 0, "min_requests_by_page_size": 0}
+        )
+        p["accounts"] += 1
+        p["requests"] += r.requests
+        for m in r.manifests:
+            p["records"] += m.record_count
+            p["min_requests_by_page_size"] += max(
+                1, math.ceil(m.record_count / page_size_of(m.platform, m.entity))
+            )
+    for p in acc.values():
+        records = p["records"]
+        p["requests_per_1000_records"] = (
+            round(1000 * p["requests"] / records, 2) if records else None
+        )
+        p["min_requests_per_1000_records"] = (
+            round(1000 * p["min_requests_by_page_size"] / records, 2) if records else None
+        )
+    return dict(sorted(acc.items()))
 
 
 # ---------------------------------------------------------------------------- load (Ruche)
