@@ -20,7 +20,7 @@ import duckdb
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb.sqltypes import VARCHAR
 
-from ruche.sentiment import SentimentScorer, get_scorer
+from ruche.sentiment import ScorerNotFound, SentimentScorer, get_scorer
 
 FUNCTION = "ruche_sentiment"
 RESULT = duckdb.struct_type({"score": "DOUBLE", "label": "VARCHAR", "scorer": "VARCHAR"})
@@ -44,8 +44,12 @@ def register(connection: duckdb.DuckDBPyConnection, scorer: SentimentScorer) -> 
 
 class Plugin(BasePlugin):
     def initialize(self, plugin_config: dict[str, Any]) -> None:
-        # resolved once per dbt invocation: a wrong name fails the connection with one line
-        self.scorer = get_scorer(plugin_config.get("scorer") or None)
+        # resolved once per dbt invocation; dbt-duckdb turns a RuntimeError into a connection
+        # failure that it reports in one line (any other exception prints a traceback)
+        try:
+            self.scorer = get_scorer(plugin_config.get("scorer") or None)
+        except ScorerNotFound as exc:
+            raise RuntimeError(str(exc)) from None
 
     def configure_connection(self, conn: duckdb.DuckDBPyConnection) -> None:
         register(conn, self.scorer)

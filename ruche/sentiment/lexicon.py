@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from ruche.sentiment import Sentiment, label_for
@@ -124,6 +124,7 @@ _TOKEN = re.compile(
 _SKIP = {"\ufe0f", "\u200d", "\u20e3"} | {chr(c) for c in range(0x1F3FB, 0x1F400)}
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase without accents (how people type on a phone)."""
     decomposed = unicodedata.normalize("NFD", text.lower())
@@ -265,6 +266,7 @@ class LexiconScorer:
     def __init__(self, languages: Iterable[str] = LANGUAGES, supplements: bool = True) -> None:
         self.languages = tuple(languages)
         self.supplements = supplements
+        self._seen: dict[str, Sentiment] = {}
         if not supplements:  # the imported lexicons alone (to measure what Ruche's lists add)
             self.name = "lexicon-1-upstream"
 
@@ -280,7 +282,7 @@ class LexiconScorer:
         words += [re.sub(r"(.)\1{2,}", r"\1", w) for w in words]  # "sooo" is "so"
 
         def hits(language: str) -> tuple[int, int]:
-            function = {fold(w) for w in FUNCTION_WORDS[language]}
+            function = _folded(FUNCTION_WORDS[language])
             lexicon = self._lexicon(language).words
             return (sum(w in function for w in words), sum(w in lexicon for w in words))
 
@@ -293,18 +295,27 @@ class LexiconScorer:
                 if form in lexicon:
                     return lexicon[form]
         # loanwords ("top", "nice", "fun") from English, never a function word of the language
-        if language != "en" and len(word) >= 3 and fold(word) not in _folded_function(language):
+        function_words = _folded(FUNCTION_WORDS[language])
+        if language != "en" and len(word) >= 3 and fold(word) not in function_words:
             return self._valence(word, "en")
         return None
 
     def score(self, text: str) -> Sentiment:
+        # short comments repeat ("Merci !", "❤️", "Top"): a text is scored once per process
+        if text not in self._seen:
+            if len(self._seen) >= 100_000:
+                self._seen.clear()
+            self._seen[text] = self._score(text)
+        return self._seen[text]
+
+    def _score(self, text: str) -> Sentiment:
         tokens = tokenize(text or "")
         if not tokens:
             return Sentiment(0.0, "neutral")
         language = self.detect(tokens)
         lexicon = self._lexicon(language)
         negations = NEGATIONS[language] | ({"n't"} if language == "en" else set())
-        boosters, dampeners = BOOSTERS[language], DAMPENERS[language]
+        boosters, dampeners = _folded(BOOSTERS[language]), _folded(DAMPENERS[language])
         folded = [fold(t.low) if t.kind == "word" else t.low for t in tokens]
         all_caps = all(t.text.isupper() for t in tokens if t.kind == "word")
         sarcastic = any(t.text in SARCASM for t in tokens)
@@ -362,15 +373,15 @@ class LexiconScorer:
                 before = clause(k, -1, 3)
                 # a booster or negation word that is itself in the lexicon ("super", "top") is
                 # a booster when a sentiment word follows it
-                if folded[k] in {fold(b) for b in boosters} and any(
+                if folded[k] in boosters and any(
                     valences[j] and tokens[j].kind == "word" for j in clause(k, 1, 2)
                 ):
                     continue
                 for distance, j in enumerate(before):
                     scale = (1.0, 0.95, 0.9)[distance]
-                    if folded[j] in {fold(b) for b in boosters}:
+                    if folded[j] in boosters:
                         value += math.copysign(BOOST * scale, value)
-                    elif folded[j] in {fold(d) for d in dampeners}:
+                    elif folded[j] in dampeners:
                         value -= math.copysign(BOOST * scale, value)
                 if token.text.isupper() and len(token.text) > 1 and not all_caps:
                     value += math.copysign(CAPS_BOOST, value)
@@ -401,12 +412,18 @@ class LexiconScorer:
         return Sentiment(compound, label_for(compound))
 
 
-@cache
-def _folded_function(language: str) -> frozenset[str]:
-    return frozenset(fold(w) for w in FUNCTION_WORDS[language])
-
-
 def upstream_scorer() -> LexiconScorer:
     """The same rules over the imported lexicons alone, without Ruche's supplements: what the
     rules and the upstream lexicons achieve before any list written next to the evaluation set."""
     return LexiconScorer(supplements=False)
+
+
+_FOLDED: dict[int, frozenset[str]] = {}
+
+
+def _folded(words: set[str]) -> frozenset[str]:
+    """The folded forms of one of the word sets above (computed once per set)."""
+    key = id(words)
+    if key not in _FOLDED:
+        _FOLDED[key] = frozenset(fold(w) for w in words)
+    return _FOLDED[key]
