@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install demo test lint lint-sql format sandbox airflow clean bench
+.PHONY: help install demo test lint lint-sql format sandbox airflow clean bench sentiment-eval
 
 help:
 	@echo "make demo     install, then run the Airflow DAGs on the sandbox for 3 demo clients"
@@ -21,6 +21,7 @@ help:
 	@echo "make sandbox  serve the platform sandbox on 127.0.0.1:8765"
 	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on 127.0.0.1:8080;"
 	@echo "              another port: make airflow ARGS='--port 8081')"
+	@echo "make sentiment-eval  accuracy and recall of negatives per language of the sentiment scorers"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
@@ -65,6 +66,10 @@ sandbox: install
 
 airflow: install
 	$(RUN) ruche airflow $(ARGS)
+
+# SCORERS="lexicon my_pkg.module:MyScorer" measures other scorers (default: legacy and lexicon)
+sentiment-eval: install
+	$(RUN) python -m ruche.sentiment.evaluate $(foreach s,$(SCORERS),--scorer $(s))
 
 SCALE ?= demo
 HISTORY ?= 30

@@ -38,12 +38,6 @@ intervals as (
 
 ),
 
-lexicon as (
-
-    select * from {{ ref('sentiment_lexicon') }}
-
-),
-
 ordinary_words as (
 
     select * from {{ ref('ordinary_words') }}
@@ -227,73 +221,22 @@ redacted_texts as (
 
 ),
 
-comment_words as (
+sentiment_scores as (
 
+    -- the configured scorer, a Python function the dbt profile registers in DuckDB
+    -- (ruche/sentiment/duckdb_plugin.py): negation, intensifiers, emoji, French, English, Dutch
     select
-        comment_key,
-        message,
-        lower(strip_accents(message)) as normalized_message,
-        unnest({{ normalized_words('message') }}) as word
-    from received
-    where message is not null
-
-),
-
-word_hits as (
-
-    select distinct
-        comment_words.comment_key,
-        lexicon.term,
-        lexicon.polarity
-    from comment_words
-    inner join lexicon
-        on comment_words.word = lexicon.term
-
-),
-
-phrases as (
-
-    -- the lexicon's terms that are not one word
-    select
-        term,
-        polarity
-    from lexicon
-    where not regexp_full_match(term, '[\pL\pN]+')
-
-),
-
-phrase_hits as (
-
-    -- phrases, elisions (n'importe) and emoji: matched inside the normalised text (emoji in the raw one)
-    select distinct
-        normalized_comments.comment_key,
-        phrases.term,
-        phrases.polarity
+        scored.comment_key,
+        scored.sentiment.score as sentiment_score,
+        scored.sentiment.label as sentiment,
+        scored.sentiment.scorer as sentiment_scorer
     from (
         select
             comment_key,
-            message,
-            lower(strip_accents(message)) as normalized_message
+            ruche_sentiment(message) as sentiment
         from received
         where message is not null
-    ) as normalized_comments
-    inner join phrases
-        on contains(normalized_comments.normalized_message, phrases.term)
-        or contains(normalized_comments.message, phrases.term)
-
-),
-
-sentiment_scores as (
-
-    select
-        comment_key,
-        sum(polarity) as sentiment_score
-    from (
-        select * from word_hits
-        union
-        select * from phrase_hits
-    ) as hits
-    group by 1
+    ) as scored
 
 ),
 
@@ -340,20 +283,13 @@ final as (
             when not scoped_comments.is_brand_reply
                 then received_in_hours.comment_key is null
         end as received_outside_business_hours,
-        case
-            when not scoped_comments.is_brand_reply and scoped_comments.message is not null
-                then coalesce(sentiment_scores.sentiment_score, 0)
-        end as sentiment_score,
-        case
-            when scoped_comments.is_brand_reply or scoped_comments.message is null then null
-            when coalesce(sentiment_scores.sentiment_score, 0) < 0 then 'negative'
-            when coalesce(sentiment_scores.sentiment_score, 0) > 0 then 'positive'
-            else 'neutral'
-        end as sentiment,
+        sentiment_scores.sentiment_score,
+        sentiment_scores.sentiment,
         case
             when not scoped_comments.is_brand_reply
-                then coalesce(sentiment_scores.sentiment_score, 0) < 0
+                then coalesce(sentiment_scores.sentiment = 'negative', false)
         end as is_negative,
+        sentiment_scores.sentiment_scorer,
         scoped_comments.loaded_at
     from scoped_comments
     left join first_brand_replies
