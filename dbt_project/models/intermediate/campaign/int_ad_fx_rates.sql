@@ -74,7 +74,11 @@ resolved as (
             when needed.currency = 'EUR' then cast(1 as decimal(18, 6))
             else rates.units_per_eur
         end as units_per_eur,
-        case when needed.currency = 'EUR' then needed.date_day else rates.rate_date end as rate_date
+        case when needed.currency = 'EUR' then needed.date_day else rates.rate_date end as rate_date,
+        case
+            when needed.currency = 'EUR' then 0
+            else {{ dbt.datediff('rates.rate_date', 'needed.date_day', 'day') }}  -- noqa: LT05
+        end as carried_days
     from needed
     left join rates
         on needed.currency = rates.currency
@@ -88,12 +92,9 @@ final as (
     select
         resolved.date_day,
         resolved.currency,
-        case
-            when {{ dbt.datediff('resolved.rate_date', 'resolved.date_day', 'day') }} <= {{ max_carry_days }}
-                then resolved.units_per_eur
-        end as units_per_eur,
+        case when resolved.carried_days <= {{ max_carry_days }} then resolved.units_per_eur end as units_per_eur,
         resolved.rate_date,
-        {{ dbt.datediff('resolved.rate_date', 'resolved.date_day', 'day') }} as carried_days,
+        resolved.carried_days,
         resolved.currency != 'EUR' and resolved.date_day > published.rates_through as is_provisional,
         published.rates_through
     from resolved

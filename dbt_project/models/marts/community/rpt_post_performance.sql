@@ -44,7 +44,7 @@ paid as (
         max(ad_daily.reporting_currency) as paid_reporting_currency,
         sum(ad_daily.spend_reporting) as paid_spend_reporting,
         -- one window per platform: a post boosted on one platform has one
-        {{ dbt.listagg('distinct ad_daily.attribution_window', "', '", 'order by ad_daily.attribution_window') }} as paid_attribution_window,
+        {{ dbt.listagg('distinct ad_daily.attribution_window', "', '", 'order by ad_daily.attribution_window') }} as paid_attribution_window,  -- noqa: LT05
         sum(ad_daily.conversions) as paid_conversions,
         sum(ad_daily.conversion_value_reporting) as paid_conversion_value_reporting
     from ads
