@@ -211,8 +211,9 @@ def parse_ecb(path: str | Path) -> EcbRates:
 def rates_through(con: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The newest ECB publication day in the warehouse (None: no rates yet)."""
     con.execute(DDL)
-    row = con.execute("SELECT max(rate_date) FROM config.fx_rates").fetchone()
-    return row[0] if row else None
+    # fetchall: DuckDB 2 refuses the next statement while a result is left unread
+    [(through,)] = con.execute("SELECT max(rate_date) FROM config.fx_rates").fetchall()
+    return through
 
 
 def write_rates(con: duckdb.DuckDBPyConnection, rates: EcbRates) -> None:
@@ -229,11 +230,13 @@ def write_rates(con: duckdb.DuckDBPyConnection, rates: EcbRates) -> None:
             "units_per_eur": [str(row[2]) for row in rates.rows],
         }
     )
-    con.execute("BEGIN TRANSACTION")
+    # registered outside the transaction: unregistering inside an aborted one (a full disk)
+    # would raise and hide the disk error the CLI explains
+    con.register("ecb_rates_frame", frame)
     try:
-        con.execute(DDL)
-        con.register("ecb_rates_frame", frame)
+        con.execute("BEGIN TRANSACTION")
         try:
+            con.execute(DDL)
             con.execute(
                 "DELETE FROM config.fx_rates WHERE rate_date IN "
                 "(SELECT DISTINCT CAST(rate_date AS DATE) FROM ecb_rates_frame)"
@@ -243,23 +246,23 @@ def write_rates(con: duckdb.DuckDBPyConnection, rates: EcbRates) -> None:
                 "CAST(units_per_eur AS DECIMAL(18, 6)), ? FROM ecb_rates_frame",
                 [rates.source_name],
             )
-        finally:
-            con.unregister("ecb_rates_frame")
-        con.execute(
-            "INSERT INTO config.fx_rates_source VALUES (?, ?, ?, ?, ?, ?, now())",
-            [
-                rates.source_name,
-                rates.sha256,
-                rates.first_date,
-                rates.last_date,
-                len(rates.currencies),
-                len(rates.rows),
-            ],
-        )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            con.execute(
+                "INSERT INTO config.fx_rates_source VALUES (?, ?, ?, ?, ?, ?, now())",
+                [
+                    rates.source_name,
+                    rates.sha256,
+                    rates.first_date,
+                    rates.last_date,
+                    len(rates.currencies),
+                    len(rates.rows),
+                ],
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.unregister("ecb_rates_frame")
 
 
 def _bundled_last_date(path: Path) -> dt.date | None:
