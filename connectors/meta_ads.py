@@ -76,7 +76,9 @@ AD_FIELDS = (
     "status",
     "effective_status",
     "created_time",
-    "creative{id}",
+    # the promoted post (`object_story_id` when an existing Page post is boosted,
+    # `effective_object_story_id` always) and the destination (link, url_tags)
+    "creative{id,effective_object_story_id,object_story_id,object_story_spec,url_tags}",
 )
 INSIGHT_FIELDS = (
     "account_id",

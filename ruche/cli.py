@@ -28,6 +28,11 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Check client configuration files.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+fx_app = typer.Typer(
+    help="The European Central Bank's exchange rates the campaign marts convert with.",
+    no_args_is_help=True,
+)
+app.add_typer(fx_app, name="fx")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -611,6 +616,7 @@ def demo(
         ("spend", "spend", "{:,.2f}"),
         ("conversions", "conversions", "{:,.0f}"),
         ("ROAS", "roas", "{:.2f}"),
+        ("attribution window", "attribution_windows", "{}"),
     ]
     for title, _, _ in columns:
         table.add_column(title, no_wrap=title != "median reply, business min", max_width=14)
@@ -634,6 +640,41 @@ def demo(
         f"  Great Expectations Data Docs: {paths.docs / 'gx'}\n"
         f"  Landing zone: {paths.landing}\n"
         f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"
+    )
+
+
+@fx_app.command("update")
+@_user_errors
+def fx_update(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A newer ECB euro reference-rate file: eurofxref-hist.zip / .csv (history) or "
+            "eurofxref.zip / .csv (one day), as downloaded from the ECB."
+        ),
+    ],
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+) -> None:
+    """Merge a newer ECB rates file into the warehouse (a bad or older file changes nothing);
+    the next `ruche transform` converts with it."""
+    from ruche.fx import parse_ecb, update_rates
+    from ruche.load import connect
+
+    _setup_logging(False)
+    parse_ecb(file)  # a bad file is told before the warehouse is opened (and locked)
+    con = connect(warehouse)
+    try:
+        rates, before = update_rates(con, file)
+    finally:
+        con.close()
+    console.print(
+        f"ECB rates from {file}: {len(rates.rows)} rates of {len(rates.currencies)} currencies, "
+        f"{rates.first_date} to {rates.last_date} (the warehouse had rates through {before}); "
+        "run `ruche transform` to convert with them",
+        markup=False,
+        highlight=False,
     )
 
 

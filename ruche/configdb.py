@@ -6,7 +6,8 @@ actuals. The platform registry (`ruche.platforms`) is written beside them: `conf
 (family, reporting-day rule, default re-fetch window: the list dbt's unions are generated from)
 and `config.platform_entities` (each entity's re-fetch window), so dbt reads them as data
 instead of per-platform vars. Written in one transaction, replacing the previous copy, on
-every load.
+every load. The ECB exchange rates (`config.fx_rates`, `ruche.fx`) are not replaced: they are
+written from the bundled history when missing or older, and extended by `ruche fx update`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import duckdb
 
 from ruche import platforms
 from ruche.config import WEEKDAYS, RucheConfig
+from ruche.fx import ensure_rates
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS config;
@@ -119,6 +121,7 @@ def write_config(con: duckdb.DuckDBPyConnection, config: RucheConfig) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    ensure_rates(con)
 
 
 def _write_platforms(con: duckdb.DuckDBPyConnection) -> None:

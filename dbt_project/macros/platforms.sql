@@ -58,13 +58,16 @@
     `union all by name` would hide a drifted column). `where` filters every branch (a constant
     filter is pushed into each scan). `add_platform` puts a first column `platform` on models
     that have none (staging). `columns` selects the conformed columns by name (a platform's
-    model may carry more of its own). With no platform of the family, an empty result typed
-    like the first declared one.
+    model may carry more of its own). `optional_columns` (name → SQL type) follow them: a
+    platform whose model lacks one gets a typed NULL (a platform that does not expose, say, the
+    promoted post), as Fivetran's `fill_staging_columns` does. With no platform of the family,
+    an empty result typed like the first declared one.
 -#}
-{% macro union_platform_models(pattern, family=none, where=none, add_platform=false, columns=none) -%}
+{% macro union_platform_models(pattern, family=none, where=none, add_platform=false, columns=none, optional_columns=none) -%}
     {%- set selected = ruche_platforms(family) -%}
     {%- set declared = _ruche_declared_platforms(var('ruche_platform_models'), family) -%}
     {%- set projection = '*' if columns is none else columns | join(', ') -%}
+    {%- set optional = optional_columns or {} -%}
     {%- if not execute -%}
         {#- parse: register every model the execution may read -#}
         {%- for platform in declared %}
@@ -72,16 +75,34 @@
     {%- if not loop.last %} union all{% endif %}
         {%- endfor %}
     {%- elif selected | length == 0 %}
-    select {% if add_platform %}cast(null as {{ dbt.type_string() }}) as platform, {% endif %}{{ projection }} from {{ ref(pattern | replace('{platform}', declared[0])) }} where false
+    select {% if add_platform %}cast(null as {{ dbt.type_string() }}) as platform, {% endif %}{{ projection }}{{ _ruche_optional_projection(ref(pattern | replace('{platform}', declared[0])), optional) }} from {{ ref(pattern | replace('{platform}', declared[0])) }} where false
     {%- else -%}
         {%- for platform in selected %}
-    select {% if add_platform %}'{{ platform }}' as platform, {% endif %}{{ projection }} from {{ ref(pattern | replace('{platform}', platform)) }}
+    select {% if add_platform %}'{{ platform }}' as platform, {% endif %}{{ projection }}{{ _ruche_optional_projection(ref(pattern | replace('{platform}', platform)), optional) }} from {{ ref(pattern | replace('{platform}', platform)) }}
     {%- if where %} where {{ where }}{% endif %}
     {%- if not loop.last %}
     union all
     {%- endif %}
         {%- endfor %}
     {%- endif %}
+{%- endmacro %}
+
+
+{#- `, <column>` or `, cast(null as <type>) as <column>` for each optional column, as `relation` has it -#}
+{% macro _ruche_optional_projection(relation, optional) -%}
+    {%- if optional | length == 0 -%}{{ return('') }}{%- endif -%}
+    {%- set existing = load_relation(relation) -%}
+    {%- set names = [] -%}
+    {%- if existing is not none -%}
+        {%- for column in adapter.get_columns_in_relation(existing) -%}
+            {%- do names.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set out = [] -%}
+    {%- for name, type in optional.items() -%}
+        {%- do out.append(name if name in names else 'cast(null as ' ~ type ~ ') as ' ~ name) -%}
+    {%- endfor -%}
+    {{ return(', ' ~ (out | join(', '))) }}
 {%- endmacro %}
 
 

@@ -439,10 +439,17 @@ def test_ad_account_entities_and_insights(http, sandbox, world):
         http,
         sandbox,
         f"act_{ADS}/ads",
-        fields="id,name,adset_id,campaign_id,status,effective_status,created_time,creative{id}",
+        fields="id,name,adset_id,campaign_id,status,effective_status,created_time,"
+        "creative{id,effective_object_story_id,object_story_id,object_story_spec,url_tags}",
         limit=100,
     )
     assert ads == world.ads(ADS)
+    # `creative{id}` is the id alone; a sub-field a creative lacks is left out, not an error
+    only_ids, _ = follow(http, sandbox, f"act_{ADS}/ads", fields="id,creative{id}", limit=100)
+    assert [a["creative"] for a in only_ids] == [{"id": a["creative"]["id"]} for a in ads]
+    boosted = [a for a in ads if "object_story_id" in a["creative"]]
+    assert 0 < len(boosted) < len(ads)
+    assert all("object_story_spec" not in a["creative"] for a in boosted)
     assert all(len(a["id"]) in range(15, 19) and a["id"].isdigit() for a in ads)
     active, _ = follow(http, sandbox, f"act_{ADS}/ads", fields="id", effective_status='["ACTIVE"]')
     assert 0 < len(active) < len(ads)

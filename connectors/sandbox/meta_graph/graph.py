@@ -280,6 +280,39 @@ def _const(value: Any, sub_type: str = "Object") -> Getter:
     return get
 
 
+AD_CREATIVE_FIELDS = (
+    "id",
+    "name",
+    "effective_object_story_id",
+    "object_story_id",
+    "object_story_spec",
+    "url_tags",
+    "link_url",
+    "effective_instagram_media_id",
+    "thumbnail_url",
+)
+"""AdCreative fields the sandbox knows: asked in `creative{...}`, one the creative does not have
+is left out (the API omits unset fields); any other name is an unknown-field error."""
+
+
+def _creative_getter(creative: dict[str, Any]) -> Getter:
+    def get(spec: FieldSpec) -> Any:
+        if spec.subfields is None:
+            return {"id": creative["id"]}  # `creative` alone: the id, as the API answers
+        out: dict[str, Any] = {}
+        for sub in spec.subfields:
+            if sub.name not in AD_CREATIVE_FIELDS:
+                raise unknown_field(sub.name, "AdCreative")
+            if sub.name in creative:
+                value = creative[sub.name]
+                if isinstance(value, dict):
+                    value = select(value, sub, "AdCreative")
+                out[sub.name] = value
+        return out
+
+    return get
+
+
 def _from_dict(
     base: dict[str, Any], known: Sequence[str], extra: dict[str, Any] | None = None
 ) -> dict[str, Getter]:
@@ -771,7 +804,7 @@ class GraphApi:
         base["creative"] = dict(base["creative"])
         extra = self._entity_extra(acct, base, ad.created)
         getters = _from_dict(base, (), extra)
-        getters["creative"] = _const(base["creative"], "AdCreative")
+        getters["creative"] = _creative_getter(base["creative"])
         return _render(specs, "Ad", getters)
 
     # ------------------------------------------------------------------ organic edges

@@ -1,30 +1,35 @@
 {#-
-    Exchange rates from the `fx_rates` seed as validity ranges: `units_per_eur` of a currency
-    from `valid_from` until the next row's date. The seed's rates are ILLUSTRATIVE: replace
-    them with your reference rates (e.g. ECB daily rates) before reporting money to a client.
+    The ECB's euro reference rates as validity ranges: a currency's rate of publication day
+    `rate_date` holds until its next publication (`next_rate_date`, exclusive; NULL for the
+    newest), so weekends and TARGET holidays take the last published rate. `rates_through` is
+    the newest publication day of the whole file: a day after it is converted with a rate that
+    a newer file may replace (`ruche fx update`).
 -#}
 with
 
 rates as (
 
-    select * from {{ ref('fx_rates') }}
+    select * from {{ ref('stg_config__fx_rates') }}
+
+),
+
+published as (
+
+    select max(rate_date) as rates_through
+    from rates
 
 ),
 
 final as (
 
     select
-        currency,
-        cast(valid_from as date) as valid_from,
-        cast(
-            coalesce(
-                lead(valid_from) over (partition by currency order by valid_from),
-                cast('9999-12-31' as date)
-            ) as date
-        ) as valid_to,
-        cast(units_per_eur as {{ type_double() }}) as units_per_eur,
-        is_illustrative
+        rates.currency,
+        rates.rate_date,
+        lead(rates.rate_date) over (partition by rates.currency order by rates.rate_date) as next_rate_date,
+        rates.units_per_eur,
+        published.rates_through
     from rates
+    cross join published
 
 )
 

@@ -48,6 +48,10 @@ combined as (
         ads.effective_status,
         ads.created_at,
         ads.creative_id,
+        ads.object_story_id,
+        ads.effective_object_story_id,
+        ads.link_url,
+        ads.url_tags,
         ads.ad_id is not null as is_in_ad_listing,
         insight_ads.adset_name as insight_adset_name
     from ads
@@ -73,7 +77,21 @@ final as (
         combined.effective_status,
         combined.created_at,
         combined.creative_id,
-        combined.is_in_ad_listing
+        combined.is_in_ad_listing,
+        -- the post the ad promotes: a Facebook Page post id (Meta's ads run as Page posts; a
+        -- dark post's id matches no organic post)
+        case
+            when coalesce(combined.object_story_id, combined.effective_object_story_id) is not null
+                then 'facebook'
+        end as promoted_post_platform,
+        coalesce(combined.object_story_id, combined.effective_object_story_id) as promoted_post_id,
+        combined.object_story_id is not null as is_existing_post_promoted,
+        -- Meta appends url_tags to the links clicked
+        case
+            when combined.url_tags is null or combined.url_tags = '' then combined.link_url
+            when combined.link_url like '%?%' then combined.link_url || '&' || combined.url_tags
+            else combined.link_url || '?' || combined.url_tags
+        end as destination_url
     from combined
     left join adsets
         on combined.adset_id = adsets.adset_id

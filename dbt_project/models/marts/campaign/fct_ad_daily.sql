@@ -8,10 +8,18 @@
 }}
 
 {#-
-    Incremental: rows loaded since the last build, and every day that was not final at the last
-    build (inside the account's re-fetch window: Meta restates conversions for 28 days), so `is_final`
-    and restated numbers are recomputed exactly as a full refresh would.
+    Incremental: rows loaded since the last build, every day that was not final at the last
+    build (inside the account's re-fetch window: Meta restates conversions for 28 days), and
+    every day converted with a provisional rate (after the newest ECB rate of the last build:
+    a newer rates file may give that day its own rate), so `is_final`, restated numbers and
+    rates are recomputed exactly as a full refresh would.
+
+    Money is exact: amounts DECIMAL(38, 6) in the account's currency; the reporting-currency
+    amounts are amount × reporting units per EUR ÷ account units per EUR (the ECB's cross
+    rate through EUR), divided exactly and rounded half away from zero to 6 decimals. A day
+    needing a rate that does not exist fails the build (assert_fx_rates_available).
 -#}
+{{ assert_fx_rates_available(ref('int_ad_fx_rates')) }}
 
 with
 
@@ -29,7 +37,7 @@ accounts as (
 
 fx_rates as (
 
-    select * from {{ ref('int_fx_rates') }}
+    select * from {{ ref('int_ad_fx_rates') }}
 
 ),
 
@@ -39,7 +47,8 @@ watermark as (
 
     select
         max(loaded_at) as max_loaded_at,
-        min(case when not is_final then date_day end) as first_open_date
+        min(case when not is_final then date_day end) as first_open_date,
+        min(case when is_fx_rate_provisional then date_day end) as first_provisional_date
     from {{ this }}
 
 ),
@@ -53,6 +62,7 @@ scoped as (
     where watermark.max_loaded_at is null
         or ad_daily.loaded_at > watermark.max_loaded_at
         or ad_daily.date_day >= watermark.first_open_date
+        or ad_daily.date_day >= watermark.first_provisional_date
 
 ),
 
@@ -95,14 +105,23 @@ joined as (
         scoped.add_to_carts,
         scoped.attribution_window,
         accounts.reporting_currency,
+        scoped.currency = accounts.reporting_currency as is_same_currency,
+        account_rate.units_per_eur as account_units_per_eur,
+        reporting_rate.units_per_eur as reporting_units_per_eur,
         case
-            when scoped.currency = accounts.reporting_currency then 1.0
-            else reporting_rate.units_per_eur / account_rate.units_per_eur
-        end as fx_rate,
-        case
-            when scoped.currency = accounts.reporting_currency then false
-            else coalesce(reporting_rate.is_illustrative or account_rate.is_illustrative, false)
-        end as is_fx_rate_illustrative,
+            when scoped.currency = accounts.reporting_currency then scoped.date_day
+            else least(account_rate.rate_date, reporting_rate.rate_date)
+        end as fx_rate_date,
+        coalesce(
+            scoped.currency != accounts.reporting_currency
+            and (account_rate.carried_days > 0 or reporting_rate.carried_days > 0),
+            false
+        ) as is_fx_rate_carried,
+        coalesce(
+            scoped.currency != accounts.reporting_currency
+            and (account_rate.is_provisional or reporting_rate.is_provisional),
+            false
+        ) as is_fx_rate_provisional,
         scoped.date_day < cast({{ dbt.dateadd('day', '-accounts.refetch_days', 'accounts.last_run_date') }} as date)
             as is_final,
         scoped.loaded_at
@@ -112,21 +131,59 @@ joined as (
         and scoped.account_id = accounts.account_id
     left join fx_rates as account_rate
         on scoped.currency = account_rate.currency
-        and scoped.date_day >= account_rate.valid_from
-        and scoped.date_day < account_rate.valid_to
+        and scoped.date_day = account_rate.date_day
     left join fx_rates as reporting_rate
         on accounts.reporting_currency = reporting_rate.currency
-        and scoped.date_day >= reporting_rate.valid_from
-        and scoped.date_day < reporting_rate.valid_to
+        and scoped.date_day = reporting_rate.date_day
 
 ),
 
 final as (
 
     select
-        *,
-        cast(spend * fx_rate as decimal(38, 6)) as spend_reporting,
-        cast(conversion_value * fx_rate as decimal(38, 6)) as conversion_value_reporting
+        ad_daily_key,
+        date_day,
+        date_timezone,
+        client_id,
+        platform,
+        account_id,
+        account_key,
+        campaign_id,
+        campaign_key,
+        adset_id,
+        ad_id,
+        ad_key,
+        impressions,
+        reach,
+        clicks,
+        link_clicks,
+        spend,
+        currency,
+        conversions,
+        conversion_value,
+        purchases,
+        leads,
+        landing_page_views,
+        add_to_carts,
+        attribution_window,
+        reporting_currency,
+        case
+            when is_same_currency then cast(1 as decimal(38, 10))
+            else {{ exact_convert('1', 'reporting_units_per_eur', 'account_units_per_eur', 10) }}
+        end as fx_rate,
+        fx_rate_date,
+        is_fx_rate_carried,
+        is_fx_rate_provisional,
+        case
+            when is_same_currency then spend
+            else {{ exact_convert('spend', 'reporting_units_per_eur', 'account_units_per_eur') }}
+        end as spend_reporting,
+        case
+            when is_same_currency then conversion_value
+            else {{ exact_convert('conversion_value', 'reporting_units_per_eur', 'account_units_per_eur') }}
+        end as conversion_value_reporting,
+        is_final,
+        loaded_at
     from joined
 
 )

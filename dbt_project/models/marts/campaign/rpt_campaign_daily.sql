@@ -2,6 +2,10 @@
     One row per campaign per ad-account day. Reach is left out on purpose: reach is unique
     people per ad and per day, so it cannot be summed across the campaign's ads (the campaign's
     own reach would need a campaign-level insights request).
+
+    The attribution window is part of the grouping: conversions, CPA and ROAS of a row come
+    from one stated window. Ads of one campaign-day counted in two windows would make two rows
+    with the same key, and the key's unique test fails the build rather than mix them.
 -#}
 with
 
@@ -26,10 +30,10 @@ campaign_daily as (
         campaign_key,
         campaign_id,
         date_day,
+        attribution_window,
         max(date_timezone) as date_timezone,
         max(currency) as currency,
         max(reporting_currency) as reporting_currency,
-        max(attribution_window) as attribution_window,
         count(distinct ad_id) as ads_delivering,
         sum(impressions) as impressions,
         sum(clicks) as clicks,
@@ -39,9 +43,12 @@ campaign_daily as (
         sum(conversion_value) as conversion_value,
         sum(spend_reporting) as spend_reporting,
         sum(conversion_value_reporting) as conversion_value_reporting,
+        min(fx_rate_date) as fx_rate_date,
+        bool_or(is_fx_rate_carried) as is_fx_rate_carried,
+        bool_or(is_fx_rate_provisional) as is_fx_rate_provisional,
         bool_and(is_final) as is_final
     from ad_daily
-    group by 1, 2, 3, 4, 5, 6
+    group by 1, 2, 3, 4, 5, 6, 7
 
 ),
 
@@ -74,6 +81,9 @@ final as (
         campaign_daily.reporting_currency,
         campaign_daily.spend_reporting,
         campaign_daily.conversion_value_reporting,
+        campaign_daily.fx_rate_date,
+        campaign_daily.is_fx_rate_carried,
+        campaign_daily.is_fx_rate_provisional,
         campaign_daily.attribution_window,
         campaign_daily.is_final
     from campaign_daily

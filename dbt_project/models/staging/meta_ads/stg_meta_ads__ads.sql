@@ -19,6 +19,12 @@ final as (
         {{ json_text('effective_status') }} as effective_status,
         {{ graph_timestamp("record ->> 'created_time'") }} as created_at,
         record -> 'creative' ->> 'id' as creative_id,
+        -- the Page post the ad runs as (`{page}_{post}`): an existing post when it was boosted
+        -- (`object_story_id`), else an unpublished one made from `object_story_spec`
+        record -> 'creative' ->> 'object_story_id' as object_story_id,
+        record -> 'creative' ->> 'effective_object_story_id' as effective_object_story_id,
+        record -> 'creative' -> 'object_story_spec' -> 'link_data' ->> 'link' as link_url,
+        record -> 'creative' ->> 'url_tags' as url_tags,
         {{ raw_lineage() }}
     from source
     {{ latest_extraction('record ->> \'id\'') }}
