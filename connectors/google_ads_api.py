@@ -35,14 +35,14 @@ from typing import Any
 import requests
 
 from connectors.http import Failure, default_classify
-from ruche.platforms.google import GOOGLE_ADS_API
+from ruche.platforms.google import GOOGLE_ADS_API, GOOGLE_ADS_DEVELOPER_TOKEN_ENV
 
 GOOGLE_ADS_API_VERSION = GOOGLE_ADS_API.version
 """The Google Ads API version Ruche is built and tested against (the registry's API calendar)."""
 GOOGLE_ADS_VERSION_PATTERN = r"v\d+(_\d+)?"  # majors (v26) and minors (v26_1)
 GOOGLE_ADS_BASE_URL = "https://googleads.googleapis.com"
 
-DEVELOPER_TOKEN_ENV = "RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN"  # noqa: S105 (a variable name)
+DEVELOPER_TOKEN_ENV = GOOGLE_ADS_DEVELOPER_TOKEN_ENV
 """The agency's developer token (Google Ads API Center of its manager account), sent as the
 `developer-token` header on every request. One per deployment, like the manager account."""
 LOGIN_CUSTOMER_ID_ENV = "RUCHE_GOOGLE_ADS_LOGIN_CUSTOMER_ID"

@@ -96,6 +96,9 @@ class Platform:
     refetch_days: int = 0  # default re-fetch window (days); an account may override it
     account_id_prefix: str = ""  # a prefix users may type and Ruche strips (Meta's `act_`)
     account_id_separators: str = ""  # characters users may type between digit groups, removed
+    credential_envs: tuple[str, ...] = ()
+    """Environment variables of deployment-wide credentials the platform needs besides each
+    account's token (Google Ads' developer token); the demo and the bench set sandbox values."""
     removed_metrics: tuple[RemovedMetric, ...] = ()
     docs: str = ""  # the platform's reference section or docs page
     vendor: str = ""  # names the files its vendor's platforms share (Meta: meta_graph.py, meta.py)
@@ -221,6 +224,14 @@ def sunset_warnings(
     return out
 
 
+def sandbox_credential_env() -> dict[str, str]:
+    """A stand-in value for every registered `credential_envs` variable (the sandbox accepts any
+    non-empty credential): for the demo and the bench, never for real platforms."""
+    return {
+        name: "sandbox-credential" for item in REGISTRY.values() for name in item.credential_envs
+    }
+
+
 def as_rows() -> list[dict[str, Any]]:
     """One plain row per platform (for the `config.platforms` table dbt reads)."""
     return [
@@ -250,5 +261,6 @@ __all__ = [
     "entities",
     "names",
     "platform",
+    "sandbox_credential_env",
     "sunset_warnings",
 ]

@@ -16,6 +16,9 @@ from ruche.platforms import ACCOUNT_TIMEZONE, ApiVersion, Entity, Platform, Remo
 GOOGLE_ADS_API_VERSION_ENV = "RUCHE_GOOGLE_ADS_API_VERSION"
 """Setting that moves the Google Ads connector to another API version (e.g. before a sunset)."""
 
+GOOGLE_ADS_DEVELOPER_TOKEN_ENV = "RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN"  # noqa: S105 (a name)
+"""The agency's developer token, sent as `developer-token` on every Google Ads request."""
+
 GOOGLE_ADS_API = ApiVersion(
     version="v26",
     # Google's 2026 release plan (developers.google.com/ads/blog/posts/2025/09/more-frequent-
@@ -77,6 +80,7 @@ GOOGLE_ADS = Platform(
         ),
     ),
     removed_metrics=GOOGLE_ADS_REMOVED,
+    credential_envs=(GOOGLE_ADS_DEVELOPER_TOKEN_ENV,),
     docs="https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.googleAds/searchStream",
     vendor="google",
 )

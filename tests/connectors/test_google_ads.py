@@ -274,3 +274,27 @@ def test_customer_ids_typed_with_dashes_are_normalised(demo_config):
     ids = [a.id for _c, _p, a in demo_config.iter_accounts(platforms=["google_ads"])]
     assert ids == ["4821935501", "4821935502"]  # the first is typed 482-193-5501
     assert GoogleAds.page_size > 0
+
+
+def test_the_demo_gives_the_developer_token_a_sandbox_value(tmp_path, monkeypatch):
+    """`make demo` runs Google Ads through Airflow against the sandbox: its environment carries
+    a stand-in developer token (the registry's `credential_envs`), never a real one."""
+    from ruche import demo
+    from ruche.config import load_config
+
+    monkeypatch.delenv("RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN", raising=False)
+    env = demo.airflow_env(
+        demo.DemoPaths(tmp_path),
+        demo.DEMO_CONFIG,
+        "http://127.0.0.1:9",
+        load_config(demo.DEMO_CONFIG),
+    )
+    assert env["RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN"] == "sandbox-credential"
+    monkeypatch.setenv("RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN", "mine")
+    env = demo.airflow_env(
+        demo.DemoPaths(tmp_path),
+        demo.DEMO_CONFIG,
+        "http://127.0.0.1:9",
+        load_config(demo.DEMO_CONFIG),
+    )
+    assert env["RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN"] == "mine"
