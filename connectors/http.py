@@ -198,21 +198,33 @@ class HttpClient:
     def post(self, path: str, data: Mapping[str, Any] | None = None) -> Any:
         return self.request("POST", path, data=data)
 
+    def post_json(self, path: str, body: Any, headers: Mapping[str, str] | None = None) -> Any:
+        """POST a JSON body (APIs such as Google Ads' searchStream take no form fields)."""
+        return self.request("POST", path, json_body=body, headers=headers)
+
     def request(
         self,
         method: str,
         path: str,
         params: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        """Send one logical request; return the decoded JSON body or raise `ConnectorError`."""
+        """Send one logical request; return the decoded JSON body or raise `ConnectorError`.
+
+        `json_body` is sent as JSON instead of `data`; `headers` are added to this request's
+        (a platform's per-request headers, e.g. Google Ads' `login-customer-id`)."""
         url = self.url(path)
         attempt = 0
         rate_waits = 0
         while True:
             self._pace()
             self._count_request()
-            failure, body, response = self._attempt(method, url, params, data)
+            failure, body, response = self._attempt(
+                method, url, params, data, json_body=json_body, headers=headers
+            )
             if failure is None:
                 self._observe_usage(response)
                 return body
@@ -312,10 +324,19 @@ class HttpClient:
         url: str,
         params: Mapping[str, Any] | None,
         data: Mapping[str, Any] | None,
+        *,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
     ) -> tuple[Failure | None, Any, requests.Response | None]:
         try:
             response = self._session.request(
-                method, url, params=params, data=data, timeout=self.timeout
+                method,
+                url,
+                params=params,
+                data=data,
+                json=json_body,
+                headers=dict(headers) if headers else None,
+                timeout=self.timeout,
             )
         except requests.Timeout:
             return Failure("transient", "the request timed out"), None, None

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruche import platforms
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "config" / "clients.demo.yml"
 DAG_IDS = ("ruche_ingest", "ruche_transform")
@@ -97,6 +99,10 @@ def airflow_env(paths: DemoPaths, config_path: Path, base_url: str, config: Any)
     from ruche.fx import MAX_CARRY_DAYS_ENV, carry_days_to_reach
 
     env.setdefault(MAX_CARRY_DAYS_ENV, str(carry_days_to_reach(dt.date.today())))
+    # Deployment-wide credentials some platforms need besides each account's token (the
+    # registry's `credential_envs`): any value works against the sandbox.
+    for name, value in platforms.sandbox_credential_env().items():
+        env.setdefault(name, value)
     for _, _, account in config.iter_accounts():
         if account.airflow_conn_id:
             # Any token works against the sandbox; it lives only in this process tree.

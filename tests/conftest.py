@@ -15,6 +15,8 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 # dbt builds need a commenter-pseudonym key (there is no default); tests use their own.
 os.environ.setdefault("RUCHE_AUTHOR_HASH_KEY", "ruche-test-key-not-secret-0123456789")
+# Google Ads requests carry the agency's developer token (any value works against the sandbox).
+os.environ.setdefault("RUCHE_GOOGLE_ADS_DEVELOPER_TOKEN", "sandbox-developer-token")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_CONFIG = ROOT / "config" / "clients.demo.yml"

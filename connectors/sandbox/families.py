@@ -19,6 +19,9 @@ from typing import Any, Protocol
 from .faults import CORE_REQUEST_KINDS, LIST_KINDS, FaultRule
 
 REGISTRY: dict[str, str] = {
+    # Google Ads before Meta Graph: both version their paths `/vNN/…`, and a request is routed
+    # to the first family whose pattern matches (Google's `/vNN/customers/` is the narrower).
+    "google_ads": "connectors.sandbox.google_ads:FAMILY",
     "meta_graph": "connectors.sandbox.meta_graph:FAMILY",
 }
 """Family name → ``module:attribute`` of its `Family` (imported on first use)."""

@@ -95,6 +95,10 @@ class Platform:
     entities: tuple[Entity, ...]
     refetch_days: int = 0  # default re-fetch window (days); an account may override it
     account_id_prefix: str = ""  # a prefix users may type and Ruche strips (Meta's `act_`)
+    account_id_separators: str = ""  # characters users may type between digit groups, removed
+    credential_envs: tuple[str, ...] = ()
+    """Environment variables of deployment-wide credentials the platform needs besides each
+    account's token (Google Ads' developer token); the demo and the bench set sandbox values."""
     removed_metrics: tuple[RemovedMetric, ...] = ()
     docs: str = ""  # the platform's reference section or docs page
     vendor: str = ""  # names the files its vendor's platforms share (Meta: meta_graph.py, meta.py)
@@ -139,6 +143,8 @@ class Platform:
         text = str(value).strip()
         if self.account_id_prefix:
             text = text.removeprefix(self.account_id_prefix)
+        for separator in self.account_id_separators:  # Google's `123-456-7890`
+            text = text.replace(separator, "")
         if not re.fullmatch(self.account_id_pattern, text):
             raise ValueError(f"expected {self.account_id_hint}")
         return text
@@ -157,9 +163,9 @@ class Platform:
 # ---------------------------------------------------------------------- the registry
 def _entries() -> tuple[Platform, ...]:
     # One import per family module; a new family adds its module here.
-    from ruche.platforms import meta
+    from ruche.platforms import google, meta
 
-    return meta.PLATFORMS
+    return (*meta.PLATFORMS, *google.PLATFORMS)
 
 
 REGISTRY: dict[str, Platform] = {p.name: p for p in _entries()}
@@ -218,6 +224,14 @@ def sunset_warnings(
     return out
 
 
+def sandbox_credential_env() -> dict[str, str]:
+    """A stand-in value for every registered `credential_envs` variable (the sandbox accepts any
+    non-empty credential): for the demo and the bench, never for real platforms."""
+    return {
+        name: "sandbox-credential" for item in REGISTRY.values() for name in item.credential_envs
+    }
+
+
 def as_rows() -> list[dict[str, Any]]:
     """One plain row per platform (for the `config.platforms` table dbt reads)."""
     return [
@@ -247,5 +261,6 @@ __all__ = [
     "entities",
     "names",
     "platform",
+    "sandbox_credential_env",
     "sunset_warnings",
 ]

@@ -47,6 +47,11 @@ ALL = [
     ("meta_ads", "adsets"),
     ("meta_ads", "ads"),
     ("meta_ads", "ad_insights"),
+    ("google_ads", "customer"),
+    ("google_ads", "campaigns"),
+    ("google_ads", "ad_groups"),
+    ("google_ads", "ads"),
+    ("google_ads", "ad_metrics"),
 ]
 PARENT_ENTITY = {
     ("facebook", "comments"): "posts",
@@ -64,12 +69,18 @@ def landing(sandbox_session, demo_config, tmp_path_factory) -> LandingZone:
     """One demo client's 30 days on the three platforms, landed by the real connectors."""
     sandbox_session.faults.clear()
     zone = LandingZone(str(tmp_path_factory.mktemp("landing")))
-    client = demo_config.client(CLIENT)
-    for platform in ("facebook", "instagram", "meta_ads"):
+    from ruche import platforms as registry
+
+    jobs = {}
+    for platform in registry.names():  # CLIENT's account, else the first demo client's
+        for client, _p, account in demo_config.iter_accounts(platforms=[platform]):
+            if platform not in jobs or client.id == CLIENT:
+                jobs[platform] = (client, account)
+    for platform, (client, account) in jobs.items():
         result = extract_account(
             client=client,
             platform=platform,
-            account=getattr(client.accounts, platform)[0],
+            account=account,
             window=WINDOW,
             landing=zone,
             run_id=RUN_ID,

@@ -36,6 +36,13 @@ def _snapshot(world: World, reverse: bool = False) -> dict:
                 world.ads(account_id),
             )
             continue
+        if platform == "google_ads":
+            acct = world.google_ads_account(account_id)
+            out[(platform, account_id)] = (
+                world.google_ads_metric_rows(acct, SINCE.date(), NOW.date()),
+                world.google_ads_rows(acct, "ad_group_ad"),
+            )
+            continue
         posts = world.posts(platform, account_id, SINCE, NOW)
         ordered = list(reversed(posts)) if reverse else posts
         details = {
@@ -84,7 +91,7 @@ def test_content_is_stable_when_the_clock_moves(demo_config, world):
 
 def test_accounts_and_nodes(world):
     accounts = world.accounts()
-    assert len(accounts) == 9
+    assert len(accounts) == 11  # 3 clients × (Facebook, Instagram, Meta Ads) + 2 Google Ads
     assert ("stride_athletics", "meta_ads", ADS) in accounts
     page = world.page(PAGE)
     assert set(page) == {"id", "name", "followers_count", "fan_count", "link"}

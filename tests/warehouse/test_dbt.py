@@ -628,7 +628,8 @@ def test_ad_daily_matches_the_world(build, world, demo_config):
     rows = query(
         build.warehouse,
         "SELECT account_id, ad_id, date_day, spend, impressions, clicks, link_clicks, conversions, "
-        "conversion_value, currency, attribution_window FROM marts.fct_ad_daily",
+        "conversion_value, currency, attribution_window FROM marts.fct_ad_daily "
+        "WHERE platform = 'meta_ads'",  # Google Ads: tests/connectors/test_google_ads.py
     )
     by_account = defaultdict(dict)
     for row in rows:
@@ -678,7 +679,9 @@ def test_campaign_rates_and_currency(build):
         assert row["reporting_currency"] == row["client_currency"]
         if row["currency"] == row["client_currency"]:
             assert row["spend_reporting"] == row["spend"]
-    stride = [r for r in rows if r["client_id"] == "stride_athletics"]
+    stride = [
+        r for r in rows if r["client_id"] == "stride_athletics" and r["platform"] == "meta_ads"
+    ]
     assert stride and all(
         r["currency"] == "EUR" and r["reporting_currency"] == "GBP" for r in stride
     )
@@ -1457,7 +1460,8 @@ def test_new_and_missing_api_fields_do_not_break_the_build(build, tmp_path):
     assert_success(result)
     [row] = query(
         warehouse,
-        "SELECT count(*) AS n, count(reach) AS reach, sum(conversion_value) AS value "
+        "SELECT count(*) AS n, count(reach) AS reach, "
+        "sum(conversion_value) FILTER (WHERE platform = 'meta_ads') AS value "
         "FROM marts.fct_ad_daily",
     )
     assert row["n"] == build.rows["fct_ad_daily"] and row["reach"] == 0 and row["value"] == 0

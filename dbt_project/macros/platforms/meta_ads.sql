@@ -7,7 +7,8 @@
         'meta_ads' as platform,
         _account_id as account_id,
         cast(record ->> 'date_start' as date) as date_day,
-        sum(cast(record ->> 'spend' as decimal(38, 2))) as spend,
+        -- DECIMAL(38, 6) like every platform's: a union takes one decimal type for all
+        sum(cast(record ->> 'spend' as decimal(38, 6))) as spend,
         sum(cast(record ->> 'impressions' as bigint)) as impressions,
         sum(cast(record ->> 'clicks' as bigint)) as clicks
     from {{ source('raw_meta_ads', 'ad_insights') }}

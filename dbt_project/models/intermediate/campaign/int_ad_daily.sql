@@ -15,7 +15,7 @@ unioned as (
     {{ union_platform_models('int_{platform}__ad_daily', family='ads', columns=[
         'platform', 'client_id', 'account_id', 'date_day', 'campaign_id', 'campaign_name',
         'adset_id', 'adset_name', 'ad_id', 'ad_name', 'currency', 'impressions', 'reach',
-        'clicks', 'link_clicks', 'spend', 'conversions', 'conversion_value', 'purchases',
+        'clicks', 'link_clicks', 'cast(spend as decimal(38, 6)) as spend', 'conversions', 'conversion_value', 'purchases',
         'leads', 'landing_page_views', 'add_to_carts', 'attribution_window', 'loaded_at',
     ]) }}
 
