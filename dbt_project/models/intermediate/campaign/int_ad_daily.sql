@@ -6,17 +6,19 @@
 
     Money and conversions are exact decimals in the conformed type (DECIMAL(38, 6): micros and
     strings such as "12.34" without rounding); a platform model handing a DOUBLE fails
-    tests/warehouse/test_money.py, never converted here.
+    tests/warehouse/test_dbt.py::test_money_columns_are_decimal_from_platform_to_published_file.
 -#}
 with
 
 unioned as (
 
+    {#- spend is cast per platform: a union of DECIMAL(38, 2) and (38, 6) is (38, 2) #}
     {{ union_platform_models('int_{platform}__ad_daily', family='ads', columns=[
         'platform', 'client_id', 'account_id', 'date_day', 'campaign_id', 'campaign_name',
         'adset_id', 'adset_name', 'ad_id', 'ad_name', 'currency', 'impressions', 'reach',
-        'clicks', 'link_clicks', 'cast(spend as decimal(38, 6)) as spend', 'conversions', 'conversion_value', 'purchases',
-        'leads', 'landing_page_views', 'add_to_carts', 'attribution_window', 'loaded_at',
+        'clicks', 'link_clicks',
+        'cast(spend as decimal(38, 6)) as spend',
+        'conversions', 'conversion_value', 'purchases', 'leads', 'landing_page_views', 'add_to_carts', 'attribution_window', 'loaded_at',
     ]) }}
 
 ),
