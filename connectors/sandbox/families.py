@@ -20,6 +20,7 @@ from .faults import CORE_REQUEST_KINDS, LIST_KINDS, FaultRule
 
 REGISTRY: dict[str, str] = {
     "meta_graph": "connectors.sandbox.meta_graph:FAMILY",
+    "x": "connectors.sandbox.x:FAMILY",
 }
 """Family name → ``module:attribute`` of its `Family` (imported on first use)."""
 

@@ -157,9 +157,9 @@ class Platform:
 # ---------------------------------------------------------------------- the registry
 def _entries() -> tuple[Platform, ...]:
     # One import per family module; a new family adds its module here.
-    from ruche.platforms import meta
+    from ruche.platforms import meta, x
 
-    return meta.PLATFORMS
+    return (*meta.PLATFORMS, *x.PLATFORMS)
 
 
 REGISTRY: dict[str, Platform] = {p.name: p for p in _entries()}
