@@ -128,21 +128,23 @@ def _list(params: dict[str, str], name: str, allowed: tuple[str, ...]) -> list[s
     return values
 
 
-def _token(params: dict[str, str], name: str) -> int:
+def _token(params: dict[str, str], name: str) -> tuple[int, int]:
+    """(offset, page number) of a paging token made by `_next_token`; (0, 0) without one."""
     raw = params.get(name)
     if raw is None:
-        return 0
-    match = re.fullmatch(r"7140dibdnow9c7btw(\d+)x", raw)
+        return 0, 0
+    match = re.fullmatch(r"7140dibdnow9c7btw(\d+)x(\d+)", raw)
     if not match:
         raise invalid_request(
             f"The `{name}` query parameter value [{raw}] is not a valid token", name, raw
         )
-    return int(match.group(1))
+    return int(match.group(1)), int(match.group(2))
 
 
-def _next_token(offset: int) -> str:
-    """An opaque token in the shape of X's (lowercase letters and digits)."""
-    return f"7140dibdnow9c7btw{offset}x"
+def _next_token(offset: int, page: int) -> str:
+    """An opaque token in the shape of X's (lowercase letters and digits). It names the page
+    too, so a page that came back empty (a `short_page` fault) still hands a new token."""
+    return f"7140dibdnow9c7btw{offset}x{page + 1}"
 
 
 @dataclass
@@ -355,7 +357,7 @@ class XApi:
                     )
                 bound = int(params[name])
                 posts = [p for p in posts if keep(p, bound)]
-        offset = _token(params, "pagination_token")
+        offset, page_number = _token(params, "pagination_token")
         count = size
         rule = call.take_fault(("short_page",))
         if rule is not None:
@@ -392,7 +394,7 @@ class XApi:
             meta["newest_id"] = data[0]["id"]
             meta["oldest_id"] = data[-1]["id"]
         if offset + count < len(posts):
-            meta["next_token"] = _next_token(offset + count)
+            meta["next_token"] = _next_token(offset + count, page_number)
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
@@ -441,7 +443,7 @@ class XApi:
         replies = [c for p in found for c in self.world.x_searchable_replies(p)]
         replies.sort(key=lambda c: (c.created, c.id), reverse=True)
         token_name = "next_token" if "next_token" in params else "pagination_token"
-        offset = _token(params, token_name)
+        offset, page_number = _token(params, token_name)
         count = size
         rule = call.take_fault(("short_page",))
         if rule is not None:
@@ -491,7 +493,7 @@ class XApi:
             meta["newest_id"] = data[0]["id"]
             meta["oldest_id"] = data[-1]["id"]
         if offset + count < len(replies):
-            meta["next_token"] = _next_token(offset + count)
+            meta["next_token"] = _next_token(offset + count, page_number)
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
