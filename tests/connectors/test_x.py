@@ -102,6 +102,27 @@ def test_reply_days_out_of_reach_are_not_covered_never_zero(backfill_marts, demo
     assert sum(d["comments_received"] for d in after) > 0
 
 
+def test_repliers_handles_never_reach_the_marts(backfill_marts):
+    """X prefixes every reply with the @handles of the thread: they are cut from the marts."""
+    from ..warehouse.test_dbt import query
+
+    run, warehouse = backfill_marts
+    handles = {
+        r["_ruche"]["author"]["username"].lower()
+        for r in run.records("comments", keep_context=True)
+        if r["author_id"] != run.result.account_id
+    }
+    assert len(handles) > 20
+    texts = [
+        r["text"].lower()
+        for r in query(
+            warehouse,
+            "select text from marts.fct_comments where platform = 'x' and text is not null",
+        )
+    ]
+    assert texts and not any("@" + h in t for t in texts for h in handles)
+
+
 def test_private_metrics_of_posts_past_30_days_are_null_in_the_marts(backfill_marts):
     from ..warehouse.test_dbt import query
 

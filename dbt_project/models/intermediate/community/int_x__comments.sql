@@ -27,7 +27,9 @@ final as (
         created_at,
         author_id,
         author_name,
-        message,
+        -- X starts a reply with the @handles of the thread it answers: people's handles, so
+        -- they are cut (the pseudonymised author is the only identity the marts keep)
+        regexp_replace(message, '^(@[A-Za-z0-9_]+[[:space:]]+)+', '') as message,
         like_count,
         -- X's v2 tweet object carries no hidden state (hiding is write-only), and search still
         -- returns hidden replies: none is known hidden
