@@ -47,25 +47,35 @@ ALL = [
     ("meta_ads", "adsets"),
     ("meta_ads", "ads"),
     ("meta_ads", "ad_insights"),
+    ("x", "user"),
+    ("x", "posts"),
+    ("x", "comments"),
 ]
 PARENT_ENTITY = {
     ("facebook", "comments"): "posts",
     ("facebook", "post_insights"): "posts",
     ("instagram", "comments"): "media",
     ("instagram", "media_insights"): "media",
+    ("x", "comments"): "posts",
 }
 
 
 # --- fixtures -----------------------------------------------------------------------------------
 
 
+def registry_names() -> tuple[str, ...]:
+    from ruche.platforms import names
+
+    return names()
+
+
 @pytest.fixture(scope="module")
 def landing(sandbox_session, demo_config, tmp_path_factory) -> LandingZone:
-    """One demo client's 30 days on the three platforms, landed by the real connectors."""
+    """One demo client's 30 days on every registered platform, landed by the real connectors."""
     sandbox_session.faults.clear()
     zone = LandingZone(str(tmp_path_factory.mktemp("landing")))
     client = demo_config.client(CLIENT)
-    for platform in ("facebook", "instagram", "meta_ads"):
+    for platform in registry_names():
         result = extract_account(
             client=client,
             platform=platform,
