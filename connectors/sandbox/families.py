@@ -23,6 +23,7 @@ REGISTRY: dict[str, str] = {
     # to the first family whose pattern matches (Google's `/vNN/customers/` is the narrower).
     "google_ads": "connectors.sandbox.google_ads:FAMILY",
     "meta_graph": "connectors.sandbox.meta_graph:FAMILY",
+    "x": "connectors.sandbox.x:FAMILY",
 }
 """Family name → ``module:attribute`` of its `Family` (imported on first use)."""
 

@@ -163,9 +163,9 @@ class Platform:
 # ---------------------------------------------------------------------- the registry
 def _entries() -> tuple[Platform, ...]:
     # One import per family module; a new family adds its module here.
-    from ruche.platforms import google, meta
+    from ruche.platforms import google, meta, x
 
-    return (*meta.PLATFORMS, *google.PLATFORMS)
+    return (*meta.PLATFORMS, *google.PLATFORMS, *x.PLATFORMS)
 
 
 REGISTRY: dict[str, Platform] = {p.name: p for p in _entries()}

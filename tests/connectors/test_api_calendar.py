@@ -62,6 +62,7 @@ DEFAULT_METRIC = {
     "instagram": "reach",
     "meta_ads": "1d_view",
     "google_ads": "all_conversions",
+    "x": "organic_metrics",
 }
 
 

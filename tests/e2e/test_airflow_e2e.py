@@ -138,7 +138,7 @@ def test_one_account_failing_permanently_does_not_stop_the_others(airflow_run, s
     # The night is red in Airflow, and its last task names the account, the error and the fix.
     assert failed
     assert _ingest_states(env) == ["failed"]
-    assert "1 of 9 accounts failed; the others were loaded:" in text
+    assert "1 of 11 accounts failed; the others were loaded:" in text
     assert f"  - stride_athletics/instagram/{FAILING_IG}: " in text
     assert "instagram account 17841400000000002 of client stride_athletics" in text
     assert "What to do: the token expired" in text

@@ -52,12 +52,16 @@ ALL = [
     ("google_ads", "ad_groups"),
     ("google_ads", "ads"),
     ("google_ads", "ad_metrics"),
+    ("x", "user"),
+    ("x", "posts"),
+    ("x", "comments"),
 ]
 PARENT_ENTITY = {
     ("facebook", "comments"): "posts",
     ("facebook", "post_insights"): "posts",
     ("instagram", "comments"): "media",
     ("instagram", "media_insights"): "media",
+    ("x", "comments"): "posts",
 }
 
 
@@ -66,7 +70,7 @@ PARENT_ENTITY = {
 
 @pytest.fixture(scope="module")
 def landing(sandbox_session, demo_config, tmp_path_factory) -> LandingZone:
-    """One demo client's 30 days on the three platforms, landed by the real connectors."""
+    """One demo client's 30 days on every registered platform, landed by the real connectors."""
     sandbox_session.faults.clear()
     zone = LandingZone(str(tmp_path_factory.mktemp("landing")))
     from ruche import platforms as registry

@@ -75,10 +75,10 @@ def test_entry_is_well_formed(item):
         from zoneinfo import ZoneInfo
 
         ZoneInfo(item.reporting_day)
-    # The format parses what it writes (a platform-neutral check: Graph's "…T14:05:33+0000",
-    # Google Ads' "2026-11-02 14:05:33").
-    sample = dt.datetime(2026, 11, 2, 14, 5, 33, tzinfo=dt.UTC)
-    dt.datetime.strptime(sample.strftime(item.timestamp_format), item.timestamp_format)
+    # The format reads back what it writes (Graph's `…+0000`, X's `….000Z`).
+    example = dt.datetime(2026, 11, 2, 14, 5, 33, tzinfo=dt.UTC)
+    parsed = dt.datetime.strptime(example.strftime(item.timestamp_format), item.timestamp_format)
+    assert parsed.replace(tzinfo=dt.UTC) == example
     removed = [m.name for m in item.removed_metrics]
     assert len(set(removed)) == len(removed)
     for metric in item.removed_metrics:

@@ -43,6 +43,12 @@ def _snapshot(world: World, reverse: bool = False) -> dict:
                 world.google_ads_rows(acct, "ad_group_ad"),
             )
             continue
+        if platform == "x":
+            posts = world.x_posts(account_id, SINCE, NOW)
+            ordered = list(reversed(posts)) if reverse else posts
+            replies = {p["id"]: world.x_replies(p["id"]) for p in ordered}
+            out[(platform, account_id)] = (world.x_user(account_id), posts, replies)
+            continue
         posts = world.posts(platform, account_id, SINCE, NOW)
         ordered = list(reversed(posts)) if reverse else posts
         details = {
@@ -91,7 +97,7 @@ def test_content_is_stable_when_the_clock_moves(demo_config, world):
 
 def test_accounts_and_nodes(world):
     accounts = world.accounts()
-    assert len(accounts) == 11  # 3 clients × (Facebook, Instagram, Meta Ads) + 2 Google Ads
+    assert len(accounts) == 13  # 3 clients × (Facebook, Instagram, Meta Ads) + 2 Google Ads + 2 X
     assert ("stride_athletics", "meta_ads", ADS) in accounts
     page = world.page(PAGE)
     assert set(page) == {"id", "name", "followers_count", "fan_count", "link"}

@@ -273,8 +273,25 @@ class Build:
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory, sandbox_session, demo_config) -> Build:
-    """Extract the 30 days ending 2026-11-19 for the 9 demo accounts, load, `dbt build`."""
+def meta_config(demo_config):
+    """The demo configuration with only the Meta family's accounts: this module's oracles are
+    the Meta world's (`world.comments`, `world.post_lifetime`, Pacific days…). Other families'
+    marts are reconciled by tests/contract/test_marts.py and their own tests (X:
+    tests/connectors/test_x.py)."""
+    from ruche import platforms
+
+    others = {p.name: [] for p in platforms.REGISTRY.values() if p.sandbox_family != "meta_graph"}
+    clients = [
+        c.model_copy(update={"accounts": c.accounts.model_copy(update=others)})
+        for c in demo_config.clients
+    ]
+    return demo_config.model_copy(update={"clients": clients})
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory, sandbox_session, meta_config) -> Build:
+    """Extract the 30 days ending 2026-11-19 for the 9 Meta demo accounts, load, `dbt build`."""
+    demo_config = meta_config
     work = tmp_path_factory.mktemp("dbt")
     landing = WorldClockLanding(str(work / "landing"), NOW)
     warehouse = work / "ruche.duckdb"
@@ -1359,13 +1376,14 @@ def test_readme_queries_answer_right_on_the_published_file(build, published, dem
 
 
 @pytest.fixture(scope="module")
-def second_day(build, demo_config, tmp_path_factory):
+def second_day(build, meta_config, tmp_path_factory):
     """The next night: the world one day later, a one-day window (plus the connectors'
     re-fetch windows), loaded into a copy of the first warehouse."""
     from connectors.sandbox.server import SandboxServer
     from connectors.sandbox.world import World
 
     work = tmp_path_factory.mktemp("dbt_day2")
+    demo_config = meta_config
     later = World(demo_config, seed=7, now=NOW + dt.timedelta(days=1))
     landing = WorldClockLanding(str(work / "landing"), later.now)
     with SandboxServer(later) as server:

@@ -10,6 +10,8 @@
     day, in the client's time zone) is flagged `is_day_complete = false`: its counts are partial.
 -#}
 {%- set lookback_days = var('unanswered_lookback_days') -%}
+{#- a day before the first day every account's comments could be read for: comments unknown -#}
+{%- set covered = 'coalesce(spine.date_day >= last_complete_days.first_covered_date, true)' -%}
 {%- set lookback_end = dbt.dateadd('day', lookback_days, 'comments.created_at') -%}
 
 with
@@ -50,6 +52,10 @@ last_complete_days as (
     select
         client_id,
         platform,
+        -- the first client-local day every account's comments could be read for: a platform
+        -- whose comments can only be read for a while (X's 7-day recent search) starts its
+        -- coverage later than its posts, and a day before it has unknown comments, not zero
+        max(covered_from) as first_covered_date,
         min(covered_through) as last_complete_date
     from coverage
     where source_name = 'content'
@@ -230,13 +236,18 @@ joined as (
         coalesce(daily_posts.posts_published, 0) as posts_published,
         coalesce(daily_posts.post_engagements_lifetime, 0) as post_engagements_lifetime,
         coalesce(daily_posts.post_views_lifetime, 0) as post_views_lifetime,
-        coalesce(daily_comments.comments_received, 0) as comments_received,
-        coalesce(daily_comments.top_level_comments_received, 0) as top_level_comments_received,
-        coalesce(daily_comments.brand_replies, 0) as brand_replies,
-        coalesce(daily_comments.hidden_comments, 0) as hidden_comments,
-        coalesce(daily_comments.comments_received_outside_business_hours, 0)
+        case when {{ covered }} then coalesce(daily_comments.comments_received, 0) end
+            as comments_received,
+        case when {{ covered }} then coalesce(daily_comments.top_level_comments_received, 0) end
+            as top_level_comments_received,
+        case when {{ covered }} then coalesce(daily_comments.brand_replies, 0) end
+            as brand_replies,
+        case when {{ covered }} then coalesce(daily_comments.hidden_comments, 0) end
+            as hidden_comments,
+        case when {{ covered }} then coalesce(daily_comments.comments_received_outside_business_hours, 0) end
             as comments_received_outside_business_hours,
-        coalesce(daily_comments.comments_answered, 0) as comments_answered,
+        case when {{ covered }} then coalesce(daily_comments.comments_answered, 0) end
+            as comments_answered,
         {{ safe_divide('daily_comments.comments_answered', 'daily_comments.comments_awaiting_response') }}
             as response_rate,
         {{ safe_divide('daily_comments.top_level_comments_answered', 'daily_comments.top_level_comments_awaiting_response') }}  -- noqa: LT05
@@ -245,9 +256,12 @@ joined as (
         daily_comments.p90_first_response_business_minutes,
         daily_comments.median_first_response_minutes,
         daily_comments.p90_first_response_minutes,
-        coalesce(backlog.unanswered_at_end_of_day, 0) as unanswered_at_end_of_day,
-        coalesce(daily_comments.negative_comments, 0) as negative_comments,
-        coalesce(spine.date_day <= last_complete_days.last_complete_date, false) as is_day_complete
+        case when {{ covered }} then coalesce(backlog.unanswered_at_end_of_day, 0) end
+            as unanswered_at_end_of_day,
+        case when {{ covered }} then coalesce(daily_comments.negative_comments, 0) end
+            as negative_comments,
+        coalesce(spine.date_day <= last_complete_days.last_complete_date, false) as is_day_complete,
+        {{ covered }} as are_comments_covered
     from spine
     left join daily_posts
         on spine.client_id = daily_posts.client_id
@@ -289,6 +303,7 @@ final as (
         platform,
         date_day,
         is_day_complete,
+        are_comments_covered,
         posts_published,
         post_engagements_lifetime,
         post_views_lifetime,

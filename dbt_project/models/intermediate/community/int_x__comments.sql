@@ -1,0 +1,46 @@
+{#- X replies in the shared comment shape. -#}
+with
+
+comments as (
+
+    select * from {{ ref('stg_x__comments') }}
+
+),
+
+landed as (
+
+    select comment_id from {{ ref('stg_x__comments') }}
+
+),
+
+final as (
+
+    select
+        'x' as platform,
+        client_id,
+        user_id as account_id,
+        post_id,
+        comments.comment_id,
+        -- a reply whose parent reply is not landed (deleted, which X reports as a partial
+        -- error, or older than recent search's reach) hangs from the post itself
+        landed.comment_id as parent_comment_id,
+        created_at,
+        author_id,
+        author_name,
+        -- X starts a reply with the @handles of the thread it answers: people's handles, so
+        -- they are cut (the pseudonymised author is the only identity the marts keep)
+        regexp_replace(message, '^(@[A-Za-z0-9_]+[[:space:]]+)+', '') as message,
+        like_count,
+        -- X's v2 tweet object carries no hidden state (hiding is write-only), and search still
+        -- returns hidden replies: none is known hidden
+        false as is_hidden,
+        -- the account replying in its own post's conversation is the brand
+        coalesce(author_id = user_id, false) as is_brand_reply,
+        loaded_at
+    from comments
+    left join landed
+        on comments.parent_comment_id = landed.comment_id
+
+)
+
+select * from final
