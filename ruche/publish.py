@@ -175,9 +175,9 @@ def publish(
                        max(extracted_at) AS last_extracted_at,
                        max(logical_date) AS last_logical_date,
                        max(finished_at) AS last_loaded_at,
-                       sum(records_quarantined) FILTER (
+                       CAST(sum(records_quarantined) FILTER (
                            WHERE logical_date = (SELECT max(logical_date) FROM src.ops.load_ledger)
-                       ) AS quarantined_in_last_run
+                       ) AS BIGINT) AS quarantined_in_last_run
                 FROM src.ops.load_ledger
                 WHERE status IN ('loaded', 'partial') AND superseded_by IS NULL
                 GROUP BY ALL

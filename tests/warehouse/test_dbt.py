@@ -1303,3 +1303,20 @@ def test_the_demo_dbt_docs_are_one_page_that_opens_from_disk(build, tmp_path):
     # Nothing fetched from elsewhere: no script, stylesheet or font from a URL.
     external = r"<(?:script|link|img|iframe)\b[^<>]*\b(?:src|href)\s*=\s*[\"']https?://"
     assert not re.search(external, html), "an asset fetched from the network"
+
+
+def test_no_published_column_is_hugeint(published):
+    """ODBC/JDBC/Arrow consumers of the BI file get ordinary types: a sum of integers is a
+    BIGINT (DuckDB widens `sum(bigint)` to HUGEINT, a 128-bit type most drivers map to text or
+    refuse), a rate a DOUBLE."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        columns = con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    assert {table for table, _, _ in columns} >= set(MARTS)
+    wide = [(table, column) for table, column, kind in columns if "HUGEINT" in kind]
+    assert not wide, wide

@@ -342,7 +342,8 @@ final as (
         end as received_outside_business_hours,
         case
             when not scoped_comments.is_brand_reply and scoped_comments.message is not null
-                then coalesce(sentiment_scores.sentiment_score, 0)
+                -- a BIGINT, not the HUGEINT sum() gives, for BI drivers
+                then cast(coalesce(sentiment_scores.sentiment_score, 0) as {{ dbt.type_bigint() }})
         end as sentiment_score,
         case
             when scoped_comments.is_brand_reply or scoped_comments.message is null then null
