@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ruche.config import ConfigError, RucheConfig, default_config_path, load_config
+from ruche.settings import settings
 
 app = typer.Typer(
     help="Ruche: nightly social-media and ads pipeline for community managers.",
@@ -32,8 +33,6 @@ app.add_typer(config_app, name="config")
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_LANDING = "landing"
-DEFAULT_WAREHOUSE = Path("warehouse/ruche.duckdb")
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "clients.demo.yml"
 
 ConfigOption = Annotated[
@@ -77,6 +76,36 @@ def _user_errors(command: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"ruche {version('ruche')}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print Ruche's version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Ruche: nightly social-media and ads pipeline for community managers.
+
+    Settings come from RUCHE_* environment variables (README, "Settings"); a value Ruche cannot
+    use stops every command with one line, before it starts."""
+    from ruche.errors import SettingError
+
+    try:
+        settings()
+    except SettingError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
 
 
 def _use_demo_key() -> None:
@@ -363,16 +392,20 @@ def extract(
         str | None, typer.Option(help="Last day, YYYY-MM-DD (default: yesterday).")
     ] = None,
     landing: Annotated[
-        str, typer.Option(help="Landing root: a path or fsspec URL.", envvar="RUCHE_LANDING_ROOT")
-    ] = DEFAULT_LANDING,
+        str | None,
+        typer.Option(help="Landing root: a path or fsspec URL [default: $RUCHE_LANDING_ROOT]."),
+    ] = None,
     run_id: Annotated[
         str | None, typer.Option(help="Run id (default: manual__<utc time>).")
     ] = None,
     workers: Annotated[int, typer.Option(help="Accounts extracted in parallel.")] = 4,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")
+    ] = False,
 ) -> None:
     """Extract posts, comments, insights and ad statistics into the landing zone."""
     _setup_logging(verbose)
+    landing = landing or settings().LANDING_ROOT
     cfg = _load(config)
     first, last = _date_range(start, end, cfg, clients=client, platforms=platform)
     run_id = run_id or f"manual__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
@@ -458,7 +491,9 @@ def _print_load(report, warehouse: Path) -> None:
 def _data_docs_dir(warehouse: Path) -> Path:
     """The one Data Docs folder of `ruche load`, `ruche run` and the Airflow DAGs:
     `$RUCHE_DOCS_DIR/gx`, by default `docs/gx` next to the warehouse."""
-    return Path(os.environ.get("RUCHE_DOCS_DIR") or warehouse.parent / "docs") / "gx"
+    from ruche.settings import settings
+
+    return settings().docs_dir(warehouse) / "gx"
 
 
 @app.command()
@@ -466,11 +501,12 @@ def _data_docs_dir(warehouse: Path) -> Path:
 def load(
     config: ConfigOption = None,
     landing: Annotated[
-        str, typer.Option(help="Landing root: a path or fsspec URL.", envvar="RUCHE_LANDING_ROOT")
-    ] = DEFAULT_LANDING,
+        str | None,
+        typer.Option(help="Landing root: a path or fsspec URL [default: $RUCHE_LANDING_ROOT]."),
+    ] = None,
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     audit: Annotated[bool, typer.Option(help="Audit each batch with Great Expectations.")] = True,
     retry_quarantined: Annotated[
         bool,
@@ -480,10 +516,14 @@ def load(
             "restored or re-landed are read again without it."
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")
+    ] = False,
 ) -> None:
     """Audit and load every landed batch not loaded yet into the DuckDB warehouse."""
     _setup_logging(verbose)
+    landing = landing or settings().LANDING_ROOT
+    warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
     report = run_load(
         cfg,
@@ -502,16 +542,17 @@ def load(
 @_user_errors
 def transform(
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     published: Annotated[
-        Path | None, typer.Option(help="Published BI file.", envvar="RUCHE_PUBLISHED")
+        Path | None, typer.Option(help="Published BI file [default: $RUCHE_PUBLISHED].")
     ] = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
     publish: Annotated[bool, typer.Option(help="Publish the marts after a green build.")] = True,
 ) -> None:
     """dbt build (models and tests) over the warehouse, then publish the marts for BI."""
     _setup_logging(False)
+    warehouse = warehouse or settings().WAREHOUSE
     run_id = f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     _build_and_publish(warehouse, published, run_id, full_refresh=full_refresh, publish=publish)
 
@@ -520,23 +561,30 @@ def transform(
 @_user_errors
 def run(
     config: ConfigOption = None,
-    start: Annotated[str | None, typer.Option(help="First day (default: yesterday).")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day (default: yesterday).")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First day, YYYY-MM-DD (default: yesterday).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last day, YYYY-MM-DD (default: yesterday).")
+    ] = None,
     client: Annotated[list[str] | None, typer.Option(help="Client id (repeatable).")] = None,
     platform: Annotated[list[str] | None, typer.Option(help="Platform (repeatable).")] = None,
     landing: Annotated[
-        str, typer.Option(help="Landing root.", envvar="RUCHE_LANDING_ROOT")
-    ] = DEFAULT_LANDING,
+        str | None,
+        typer.Option(help="Landing root: a path or fsspec URL [default: $RUCHE_LANDING_ROOT]."),
+    ] = None,
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     published: Annotated[
-        Path | None, typer.Option(help="Published BI file.", envvar="RUCHE_PUBLISHED")
+        Path | None, typer.Option(help="Published BI file [default: $RUCHE_PUBLISHED].")
     ] = None,
     workers: Annotated[int, typer.Option(help="Accounts extracted in parallel.")] = 4,
 ) -> None:
     """Extract → audit → load → dbt build → publish for a date range, without Airflow."""
     _setup_logging(False)
+    landing = landing or settings().LANDING_ROOT
+    warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
     first, last = _date_range(start, end, cfg, clients=client, platforms=platform)
     run_id = f"run__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"

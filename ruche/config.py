@@ -429,8 +429,10 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "clien
 
 def default_config_path() -> Path:
     """`RUCHE_CONFIG` if set, else `config/clients.yml` if present, else the demo config."""
-    env = os.environ.get("RUCHE_CONFIG")
-    if env:
-        return Path(env)
+    from ruche.settings import settings
+
+    configured = settings().CONFIG
+    if configured:
+        return configured
     real = DEFAULT_CONFIG_PATH.parent / "clients.yml"
     return real if real.exists() else DEFAULT_CONFIG_PATH

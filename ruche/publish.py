@@ -57,7 +57,9 @@ class PublishReport:
 
 
 def default_published() -> Path:
-    return Path(os.environ.get("RUCHE_PUBLISHED", "warehouse/published/marts.duckdb"))
+    from ruche.settings import settings
+
+    return settings().published_path()
 
 
 def _host() -> str:
