@@ -679,7 +679,7 @@ def demo(
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"
         f"  Warehouse (raw, ops, staging, marts): {paths.warehouse}\n"
         f"  dbt docs (one file, opens from disk): {docs_page}\n"
-        f"  Great Expectations Data Docs: {paths.docs / 'gx'}\n"
+        f"  Audit report (one file, opens from disk): {paths.docs / 'gx' / 'report.html'}\n"
         f"  Landing zone: {paths.landing}\n"
         f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"
     )
