@@ -1320,3 +1320,29 @@ def test_no_published_column_is_hugeint(published):
     assert {table for table, _, _ in columns} >= set(MARTS)
     wide = [(table, column) for table, column, kind in columns if "HUGEINT" in kind]
     assert not wide, wide
+
+
+def test_public_holidays_close_the_business_calendar(build):
+    """Wednesday 11 November 2026 (Armistice Day) is a public holiday in Belgium: the Brussels
+    client's config no longer lists it, its `country: BE` does, and the calendar the business
+    minutes are counted on has the day closed, with no opening span."""
+    con = duckdb.connect(str(build.warehouse), read_only=True)
+    try:
+        day = con.execute(
+            "SELECT days.iso_weekday, days.is_holiday, holidays.holiday_kind, "
+            "holidays.holiday_name, "
+            "(SELECT count(*) FROM intermediate.int_business_hours__intervals AS spans "
+            " WHERE spans.client_id = days.client_id AND spans.local_date = days.local_date) "
+            "FROM intermediate.int_business_hours__days AS days "
+            "JOIN staging.stg_config__holidays AS holidays "
+            "  ON holidays.client_id = days.client_id AND holidays.holiday_date = days.local_date "
+            "WHERE days.client_id = 'maison_des_arts' AND days.local_date = DATE '2026-11-11'"
+        ).fetchall()
+        closures = con.execute(
+            "SELECT holiday_kind, count(*) FROM staging.stg_config__holidays "
+            "WHERE client_id = 'cafe_lumiere' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert day == [(3, True, "public", "Jour de l'Armistice", 0)], day
+    assert dict(closures)["closure"] == 1 and dict(closures)["public"] > 80  # 12 years of QC
