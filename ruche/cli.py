@@ -621,59 +621,55 @@ def demo(
 ) -> None:
     """Run the real Airflow DAGs against the sandbox for the demo clients, then summarise."""
     from ruche import demo as demo_mod
+    from ruche.orchestration import plan_accounts
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
     _use_demo_key()
-    timing = demo_mod.StepTiming()
     began = time.monotonic()
     console.print(
         f"[bold]Ruche demo[/bold]: {len(config.clients)} clients, last {days} days, real Airflow "
         f"DAGs against the local sandbox (log: {out / 'demo.log'})"
     )
-    console.print("preparing Airflow (SQLite metadata, duckdb_writer pool)…")
-    with demo_mod.sandboxed_airflow(out, config, seed=seed) as (paths, env, log_path):
-        timing.add("Airflow set-up", time.monotonic() - began)
-        with console.status(f"airflow dags test: ingest {days} days, then transform…"):
+
+    def done(step: str, seconds: float) -> None:
+        if step == "dbt build":
+            models = demo_mod.built_models(since=build_started)
+            step += f" ({models} models)" if models is not None else ""
+        console.print(f"  ✓ {step}: {seconds:.1f}s", markup=False, highlight=False)
+
+    with console.status("set-up: sandbox, Airflow metadata DB, duckdb_writer pool…") as status:
+        with demo_mod.sandboxed_airflow(out, config, seed=seed) as (paths, env, log_path):
+            done("set-up (sandbox, Airflow)", time.monotonic() - began)
+            build_started = time.time()
+            status.update(f"airflow dags test ruche_ingest: {days} days…")
+            tracker = demo_mod.StepTracker(
+                plan_accounts(config), on_change=status.update, on_done=done
+            )
             try:
-                demo_mod.run_dags(env, log_path, dt.datetime.now(dt.UTC), days, timing=timing)
+                demo_mod.run_dags(env, log_path, dt.datetime.now(dt.UTC), days, tracker=tracker)
             except RuntimeError as exc:
                 _error(str(exc))
                 raise typer.Exit(1) from None
-    with console.status("dbt docs generate --static…"):
+        status.update("docs: dbt docs generate --static…")
         step = time.monotonic()
         try:
             docs_page = demo_mod.dbt_docs(paths.warehouse, paths.docs / "dbt")
         except RuntimeError as exc:
             _error(str(exc))
             raise typer.Exit(1) from None
-        timing.add("dbt docs", time.monotonic() - step)
-    table = Table(title=f"Demo clients, last {days} days (from the published marts)")
-    columns = [
-        ("client", "client", "{}"),
-        ("posts", "posts", "{:,.0f}"),
-        ("engagements", "engagements", "{:,.0f}"),
-        ("followers ±", "follower_change", "{:+,.0f}"),
-        ("median reply, business min", "median_business_minutes", "{:,.0f}"),
-        ("unanswered", "unanswered", "{:,.0f}"),
-        ("spend", "spend", "{:,.2f}"),
-        ("conversions", "conversions", "{:,.0f}"),
-        ("ROAS", "roas", "{:.2f}"),
-    ]
-    for title, _, _ in columns:
-        table.add_column(title, no_wrap=title != "median reply, business min", max_width=14)
-    for row in demo_mod.client_summary(paths.published, days):
-        cells = []
-        for _, key, fmt in columns:
-            value = row.get(key)
-            cell = "–" if value is None else fmt.format(value)
-            if key == "spend" and value is not None:
-                cell += f" {row.get('currency') or ''}"
-            cells.append(cell)
-        table.add_row(*cells)
-    Console(width=max(console.width, 130)).print(table)
-    for name, seconds in timing.steps.items():
-        console.print(f"  {name}: {seconds:.0f}s")
+        done("docs (dbt docs generate --static)", time.monotonic() - step)
+    rows = demo_mod.client_summary(paths.published, days)
+    table = demo_mod.summary_table(rows, days, dt.datetime.now(dt.UTC))
+    Console(width=max(console.width, 160)).print(table)
+    console.print(
+        f"Spike days: days with a comment or negative-comment spike. Targets on pace: this "
+        f"month's targets the month to date meets (sums prorated to the days elapsed). Data "
+        f"extracted: the client's oldest account; STALE past "
+        f"{settings().STALE_AFTER_HOURS:g} h (RUCHE_STALE_AFTER_HOURS).",
+        markup=False,
+        highlight=False,
+    )
     console.print(
         f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"

@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         "a whole number of days, at least 1 (e.g. 30), or empty",
         ge=1,
     )
+    STALE_AFTER_HOURS: float = _field(
+        36.0,
+        "An account whose last loaded extraction is older than this when the BI file is "
+        "published is flagged stale (`data_freshness.is_stale`, the demo's summary).",
+        "a number of hours, more than 0 (e.g. 36)",
+        gt=0,
+    )
     # --- secrets
     AUTHOR_HASH_KEY: OptionalStr = _field(
         None,

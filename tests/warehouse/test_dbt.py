@@ -1346,3 +1346,56 @@ def test_public_holidays_close_the_business_calendar(build):
         con.close()
     assert day == [(3, True, "public", "Jour de l'Armistice", 0)], day
     assert dict(closures)["closure"] == 1 and dict(closures)["public"] > 80  # 12 years of QC
+
+
+def test_the_demo_summary_reads_the_published_file(published, demo_config):
+    """What `make demo` prints per client, from the BI file: display names whole, comments
+    beside unanswered and negative ones, spike days, this month's targets on pace, and how fresh
+    each client's data is."""
+    from rich.console import Console
+
+    from ruche import demo
+
+    rows = demo.client_summary(published, 30)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        truth = {
+            client: (comments, negative, spikes)
+            for client, comments, negative, spikes in con.execute(
+                "SELECT client_id, sum(comments_received), sum(negative_comments), "
+                "count(*) FILTER (WHERE is_negative_spike OR is_comment_spike) "
+                "FROM rpt_community_daily "
+                "WHERE date_day >= (SELECT max(date_day) - 29 FROM rpt_community_daily) "
+                "GROUP BY 1"
+            ).fetchall()
+        }
+        targets = dict(
+            con.execute(
+                "SELECT client_id, count(*) FROM rpt_targets_monthly "
+                "WHERE month_start = (SELECT date_trunc('month', max(date_day)) "
+                "FROM rpt_community_daily) GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    names = {client.id: client.display_name for client in demo_config.clients}
+    assert {row["client_id"]: row["client"] for row in rows} == names
+    for row in rows:
+        comments, negative, spikes = truth[row["client_id"]]
+        assert row["comments_received"] == comments > row["unanswered"] >= 0
+        assert row["negative_comments"] == negative and row["spike_days"] == spikes
+        assert row["targets"] == targets[row["client_id"]] >= row["targets_on_pace"] >= 0
+        # extracted on the world's clock (2026-11-20), published now: weeks old, so stale
+        assert row["oldest_extraction"] == NOW
+        assert row["accounts"] == 3 and row["stale_accounts"] == 3
+    assert sum(row["negative_comments"] for row in rows) > 0
+    now = NOW + dt.timedelta(hours=2)
+    console = Console(width=160, record=True)  # the width `ruche demo` prints at, at least
+    console.print(demo.summary_table(rows, 30, now))
+    text = console.export_text()
+    # whole names (the old table cut them to 14 characters with an ellipsis)
+    assert "Maison des Arts / Kunstenhuis" in text and "…" not in text
+    assert "Café Lumière" in text and "STALE" in text
+    assert {demo.summary_cells(row, now)[-1] for row in rows} == {"2 h ago STALE (3/3 accounts)"}
+    fresh = dict(rows[0], stale_accounts=0)
+    assert demo.summary_cells(fresh, now)[-1] == "2 h ago"
