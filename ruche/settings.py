@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     DATA_DOCS_KEEP_DAYS: OptionalInt = _field(
         30,
         "Days of audit results the audit reports keep; empty: keep all.",
-        "a whole number of days, at least 1 (e.g. 30), or empty",
+        "a whole number of days, at least 1, e.g. 30, or empty to keep every load's results",
         ge=1,
     )
     STALE_AFTER_HOURS: float = _field(
