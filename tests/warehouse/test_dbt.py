@@ -1399,3 +1399,78 @@ def test_the_demo_summary_reads_the_published_file(published, demo_config):
     assert {demo.summary_cells(row, now)[-1] for row in rows} == {"2 h ago STALE (3/3 accounts)"}
     fresh = dict(rows[0], stale_accounts=0)
     assert demo.summary_cells(fresh, now)[-1] == "2 h ago"
+
+
+BI_MART_FOLDERS = ("community", "reporting")  # campaign marts: their columns are still moving
+
+
+def _readme_queries() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Querying the marts from a BI tool", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sql", 1)[1].split("```", 1)[0]
+    return [q.strip() for q in block.split(";") if q.strip()]
+
+
+def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_queries(build, published):
+    manifest = json.loads((build.work_dir / "target" / "manifest.json").read_text())
+    contracted = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and any(f"marts/{folder}/" in node["original_file_path"] for folder in BI_MART_FOLDERS)
+    }
+    assert len(contracted) == 11
+    for name, node in contracted.items():
+        assert node["config"]["contract"]["enforced"], name
+        assert all(column.get("data_type") for column in node["columns"].values()), name
+    exposed: dict[str, set[str]] = {
+        exposure["name"]: {ref.split(".")[-1] for ref in exposure["depends_on"]["nodes"]}
+        for exposure in manifest["exposures"].values()
+    }
+    queries = _readme_queries()
+    assert len(queries) == 4
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        for query in queries:
+            con.execute(query).fetchall()  # every shipped query runs on the BI file
+            tables = set(re.findall(r"\bfrom\s+(\w+)", re.sub(r"--[^\n]*", "", query)))
+            assert any(tables <= marts for marts in exposed.values()), (tables, exposed)
+    finally:
+        con.close()
+    from ruche.demo import SUMMARY_SQL
+
+    summary_tables = set(re.findall(r"\bfrom\s+(\w+)", SUMMARY_SQL)) - {"data_freshness"}
+    summary_tables |= set(re.findall(r"\bjoin\s+(\w+)", SUMMARY_SQL)) - {"community", "followers"}
+    summary_tables -= {"responses", "ads", "targets", "freshness", "month_targets", "bounds"}
+    assert summary_tables <= exposed["demo_summary"], summary_tables - exposed["demo_summary"]
+
+
+def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
+    """Renaming a column of a mart BI tools read fails `dbt run` on the contract, before any
+    dashboard sees it."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models" / "marts" / "community" / "rpt_backlog_current.sql"
+    sql = model.read_text(encoding="utf-8")
+    assert "as unanswered_comments," in sql
+    model.write_text(sql.replace("as unanswered_comments,", "as unanswered,"), encoding="utf-8")
+    warehouse = tmp_path / "ruche.duckdb"
+    shutil.copy(build.warehouse, warehouse)
+    from dbt.cli.main import dbtRunner
+
+    saved = os.environ.get("RUCHE_WAREHOUSE")
+    os.environ["RUCHE_WAREHOUSE"] = str(warehouse)
+    try:
+        result = dbtRunner().invoke(
+            ["run", "--select", "rpt_backlog_current", "--project-dir", str(project),
+             "--profiles-dir", str(project), "--target-path", str(tmp_path / "target"),
+             "--log-path", str(tmp_path / "logs"), "--quiet"]
+        )  # fmt: skip
+    finally:
+        if saved is None:
+            os.environ.pop("RUCHE_WAREHOUSE", None)
+        else:
+            os.environ["RUCHE_WAREHOUSE"] = saved
+    assert not result.success
+    message = " ".join(str(r.message) for r in result.result.results)
+    assert "contract" in message.lower() and "unanswered" in message, message
