@@ -4,8 +4,8 @@ Great Expectations' Data Docs load their CSS and JavaScript (Bootstrap, jQuery, 
 Font Awesome …) from CDNs, and fill their index list with JavaScript: opened from disk without
 network they are unstyled and list nothing. This page is rendered from the same stored
 validation results (`<docs>/results/**.json`), with inline CSS and no script, so it reads the
-same from a laptop on a train as from a file share: the latest load first (each validation, and
-each expectation that found something, with sample values), then a line per earlier load.
+same from a laptop on a train as from a file share: the latest validation of each entity first
+(and each expectation that found something, with sample values), then a line per load.
 """
 
 from __future__ import annotations
@@ -118,17 +118,24 @@ def render(results: list[dict[str, Any]], generated_at: dt.datetime) -> str:
     if not order:
         parts.append("<p>No validation results yet: run a load.</p></body></html>")
         return "".join(parts)
-    latest = order[0]
-    batches = sorted(runs[latest], key=lambda r: (r.get("suite_name") or "", _label(r)))
+    # Each load task validates one platform's entities: the latest validation of every entity
+    # is what a reader wants first, whichever load it came from.
+    newest: dict[str, dict[str, Any]] = {}
+    for result in results:
+        suite = str(result.get("suite_name") or "")
+        if suite not in newest or _run_of(result)[1] > _run_of(newest[suite])[1]:
+            newest[suite] = result
+    batches = [newest[suite] for suite in sorted(newest)]
     failed = sum(1 for r in batches if not r.get("success"))
     parts.append(
-        f"<h2 id=latest>Latest load: <code>{_esc(latest)}</code></h2><p>"
-        f"{_esc(max(_run_of(r)[1] for r in batches))} · {len(batches)} validation(s), "
+        f"<h2 id=latest>Latest validation of each entity</h2><p>{len(batches)} entities, "
+        f"last validated {_esc(max(_run_of(r)[1] for r in batches))}: "
         f"{'<span class=fail>' + str(failed) + ' failed</span>' if failed else 'all passed'}</p>"
     )
     parts.append(
-        "<table><tr><th>entity</th><th>rows</th><th>rows quarantined</th>"
-        "<th>rows with warnings</th><th>expectations</th><th>result</th></tr>"
+        "<table><tr><th>entity</th><th>load</th><th>validated at</th><th>rows</th>"
+        "<th>rows quarantined</th><th>rows with warnings</th><th>expectations</th>"
+        "<th>result</th></tr>"
     )
     sections = []
     for result in batches:
@@ -137,6 +144,8 @@ def render(results: list[dict[str, Any]], generated_at: dt.datetime) -> str:
         warnings = ruche.get("warning_rows") or 0
         parts.append(
             f"<tr><td>{_esc(result.get('suite_name') or '')}</td>"
+            f"<td><code>{_esc(_run_of(result)[0])}</code></td>"
+            f"<td>{_esc(_run_of(result)[1][:19].replace('T', ' '))}</td>"
             f"<td class=n>{ruche.get('rows', 0):,}</td>"
             f"<td class=n>{ruche.get('failed_rows', 0):,}</td><td class=n>{warnings:,}</td>"
             f"<td class=n>{stats.get('successful_expectations', 0)}/"
@@ -148,12 +157,12 @@ def render(results: list[dict[str, Any]], generated_at: dt.datetime) -> str:
             sections.append(f"<h3>{_esc(result.get('suite_name') or '')}</h3>" + findings)
     parts.append("</table>")
     parts.extend(sections)
-    if len(order) > 1:
+    if order:
         parts.append(
-            "<h2>Earlier loads</h2><table><tr><th>load</th><th>validated at</th>"
+            "<h2>Loads</h2><table><tr><th>load</th><th>validated at</th>"
             "<th>validations</th><th>failed</th><th>rows quarantined</th></tr>"
         )
-        for name in order[1:]:
+        for name in order:
             items = runs[name]
             parts.append(
                 f"<tr><td><code>{_esc(name)}</code></td>"
