@@ -385,6 +385,10 @@ def run_dags(
     started = time.monotonic()
     failed: RuntimeError | None = None
     feed = tracker.feed if tracker else (lambda _line: None)
+    # INFO for the DAG runs: the task starts and ends `dags test` logs ("[DAG TEST] starting
+    # task_id=…") are INFO lines, and the demo's steps follow them (WARNING's handler drops them;
+    # a per-logger level cannot go below it).
+    env = {**env, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
     with following(log_path, feed):
         try:
             airflow(["dags", "test", "ruche_ingest", stamp, "-c", json.dumps(conf)], env, log_path)
