@@ -11,7 +11,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install demo test lint lint-sql format sandbox airflow clean bench sentiment-eval
+
+.PHONY: help install demo test lint lint-sql format sandbox airflow clean bench sentiment-eval browser-check
 
 help:
 	@echo "make demo     install, then run the Airflow DAGs on the sandbox for 3 demo clients"
@@ -22,6 +23,7 @@ help:
 	@echo "make airflow  airflow standalone with Ruche's DAGs and the sandbox (UI on 127.0.0.1:8080;"
 	@echo "              another port: make airflow ARGS='--port 8081')"
 	@echo "make sentiment-eval  accuracy and recall of negatives per language of the sentiment scorers"
+	@echo "make browser-check  the dbt docs and audit report rendered offline in headless Chromium"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
@@ -56,6 +58,12 @@ lint-sql: install
 	if grep -q "Skipped file" <<<"$$out"; then \
 		echo "sqlfluff: dbt could not compile a file above, so it was not linted"; exit 1; fi; \
 	exit $$status
+
+# Debian's chromium (installed once by the script; skipped, saying why, without apt or root),
+# then the test that opens the dbt docs and the audit report from disk with network cut.
+browser-check: install
+	./scripts/install-chromium.sh
+	$(RUN) pytest -q tests/e2e/test_docs_in_browser.py
 
 format: install
 	$(RUN) ruff check --fix .

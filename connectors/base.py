@@ -4,7 +4,6 @@ yields, and how its base URL and token are found."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -148,8 +147,9 @@ class Connector(ABC):
     def configured_api_version(cls, env: Mapping[str, str] | None = None) -> str:
         """`api_version`, or the value of `api_version_env` when set; ValueError (one line,
         naming the setting) when that value is not a version of this API."""
-        env = os.environ if env is None else env
-        raw = (env.get(cls.api_version_env) or "").strip() if cls.api_version_env else ""
+        from ruche.settings import platform_env
+
+        raw = platform_env(cls.api_version_env, env)
         if not raw:
             return cls.api_version
         if not re.fullmatch(cls.api_version_pattern, raw):
@@ -195,11 +195,12 @@ class Connector(ABC):
 
 def resolve_base_url(connector: type[Connector], account_override: str | None = None) -> str:
     """Account `base_url` > `RUCHE_<PLATFORM>_BASE_URL` > `RUCHE_BASE_URL` > the real host."""
-    env = os.environ
+    from ruche.settings import platform_env, settings
+
     return (
         account_override
-        or env.get(f"RUCHE_{connector.platform.upper()}_BASE_URL")
-        or env.get("RUCHE_BASE_URL")
+        or platform_env(f"RUCHE_{connector.platform.upper()}_BASE_URL")
+        or settings().BASE_URL
         or connector.default_base_url
     )
 
@@ -219,7 +220,11 @@ def make_http(
     kwargs: dict[str, Any] = dict(connector.http_hooks())
     if sleep is not None:
         kwargs["sleep"] = sleep
-    cap = max_requests or int(os.environ.get("RUCHE_MAX_REQUESTS", "50000"))
+    if not max_requests:
+        from ruche.settings import settings
+
+        max_requests = settings().MAX_REQUESTS
+    cap = max_requests
     return HttpClient(
         base_url=base_url,
         token=token,

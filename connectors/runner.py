@@ -63,8 +63,9 @@ room to load and transform, and cover Meta's usual regain times (minutes to an h
 
 def extract_deadline(started: float, env: Mapping[str, str] | None = None) -> float | None:
     """The run's deadline in epoch seconds, from `RUCHE_EXTRACT_DEADLINE` (see module doc)."""
-    env = os.environ if env is None else env
-    raw = (env.get(DEADLINE_ENV) or "").strip()
+    from ruche.settings import settings
+
+    raw = settings(env).EXTRACT_DEADLINE or ""
     if not raw:
         return started + DEFAULT_DEADLINE_MINUTES * 60
     if raw.lower() in ("off", "none"):

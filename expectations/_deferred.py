@@ -23,7 +23,6 @@ from __future__ import annotations
 import importlib
 import importlib.machinery
 import importlib.util
-import os
 import sys
 import threading
 import types
@@ -89,7 +88,9 @@ def _spec(name: str) -> importlib.machinery.ModuleSpec | None:
 
 def defer(names: tuple[str, ...] = MODULES) -> list[str]:
     """Put stand-ins for `names` in `sys.modules`; returns the names actually deferred."""
-    if os.environ.get(OPT_OUT, "").lower() in ("1", "true", "yes"):
+    from ruche.settings import settings
+
+    if settings().GX_EAGER_IMPORTS:
         return []
     deferred = []
     with _lock:

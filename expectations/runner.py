@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from expectations.report import REPORT_NAME, write_report
 from expectations.suites import SUITES, Check, Suite
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -497,6 +498,8 @@ class Auditor:
         identifiers: list[Any] = new + ([] if self._suites_rendered else suites)
         pruned = self._prune()
         if not identifiers and not pruned and index.exists():
+            if not (self.docs_dir / REPORT_NAME).exists():
+                write_report(self.docs_dir)
             return index
         # Never an empty list: GX reads "no identifiers" as "render everything in the store".
         self.context.build_data_docs(
@@ -504,6 +507,8 @@ class Auditor:
         )
         self._rendered.update(key.to_tuple() for key in new)
         self._suites_rendered = True
+        # The page to open: GX's site needs CDNs to render (see expectations/report.py).
+        write_report(self.docs_dir)
         return index if index.exists() else None
 
     def _prune(self) -> int:

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ruche.config import ConfigError, RucheConfig, default_config_path, load_config
+from ruche.settings import settings
 
 app = typer.Typer(
     help="Ruche: nightly social-media and ads pipeline for community managers.",
@@ -37,8 +38,6 @@ app.add_typer(fx_app, name="fx")
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_LANDING = "landing"
-DEFAULT_WAREHOUSE = Path("warehouse/ruche.duckdb")
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "clients.demo.yml"
 
 ConfigOption = Annotated[
@@ -82,6 +81,36 @@ def _user_errors(command: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"ruche {version('ruche')}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print Ruche's version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Ruche: nightly social-media and ads pipeline for community managers.
+
+    Settings come from RUCHE_* environment variables (README, "Settings"); a value Ruche cannot
+    use stops every command with one line, before it starts."""
+    from ruche.errors import SettingError
+
+    try:
+        settings()
+    except SettingError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
 
 
 def _use_demo_key() -> None:
@@ -368,16 +397,20 @@ def extract(
         str | None, typer.Option(help="Last day, YYYY-MM-DD (default: yesterday).")
     ] = None,
     landing: Annotated[
-        str, typer.Option(help="Landing root: a path or fsspec URL.", envvar="RUCHE_LANDING_ROOT")
-    ] = DEFAULT_LANDING,
+        str | None,
+        typer.Option(help="Landing root: a path or fsspec URL [default: $RUCHE_LANDING_ROOT]."),
+    ] = None,
     run_id: Annotated[
         str | None, typer.Option(help="Run id (default: manual__<utc time>).")
     ] = None,
     workers: Annotated[int, typer.Option(help="Accounts extracted in parallel.")] = 4,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")
+    ] = False,
 ) -> None:
     """Extract posts, comments, insights and ad statistics into the landing zone."""
     _setup_logging(verbose)
+    landing = landing or settings().LANDING_ROOT
     cfg = _load(config)
     first, last = _date_range(start, end, cfg, clients=client, platforms=platform)
     run_id = run_id or f"manual__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
@@ -463,7 +496,9 @@ def _print_load(report, warehouse: Path) -> None:
 def _data_docs_dir(warehouse: Path) -> Path:
     """The one Data Docs folder of `ruche load`, `ruche run` and the Airflow DAGs:
     `$RUCHE_DOCS_DIR/gx`, by default `docs/gx` next to the warehouse."""
-    return Path(os.environ.get("RUCHE_DOCS_DIR") or warehouse.parent / "docs") / "gx"
+    from ruche.settings import settings
+
+    return settings().docs_dir(warehouse) / "gx"
 
 
 @app.command()
@@ -471,11 +506,12 @@ def _data_docs_dir(warehouse: Path) -> Path:
 def load(
     config: ConfigOption = None,
     landing: Annotated[
-        str, typer.Option(help="Landing root: a path or fsspec URL.", envvar="RUCHE_LANDING_ROOT")
-    ] = DEFAULT_LANDING,
+        str | None,
+        typer.Option(help="Landing root: a path or fsspec URL [default: $RUCHE_LANDING_ROOT]."),
+    ] = None,
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     audit: Annotated[bool, typer.Option(help="Audit each batch with Great Expectations.")] = True,
     retry_quarantined: Annotated[
         bool,
@@ -485,10 +521,14 @@ def load(
             "restored or re-landed are read again without it."
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")
+    ] = False,
 ) -> None:
     """Audit and load every landed batch not loaded yet into the DuckDB warehouse."""
     _setup_logging(verbose)
+    landing = landing or settings().LANDING_ROOT
+    warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
     report = run_load(
         cfg,
@@ -507,16 +547,17 @@ def load(
 @_user_errors
 def transform(
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     published: Annotated[
-        Path | None, typer.Option(help="Published BI file.", envvar="RUCHE_PUBLISHED")
+        Path | None, typer.Option(help="Published BI file [default: $RUCHE_PUBLISHED].")
     ] = None,
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
     publish: Annotated[bool, typer.Option(help="Publish the marts after a green build.")] = True,
 ) -> None:
     """dbt build (models and tests) over the warehouse, then publish the marts for BI."""
     _setup_logging(False)
+    warehouse = warehouse or settings().WAREHOUSE
     run_id = f"cli__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
     _build_and_publish(warehouse, published, run_id, full_refresh=full_refresh, publish=publish)
 
@@ -525,23 +566,30 @@ def transform(
 @_user_errors
 def run(
     config: ConfigOption = None,
-    start: Annotated[str | None, typer.Option(help="First day (default: yesterday).")] = None,
-    end: Annotated[str | None, typer.Option(help="Last day (default: yesterday).")] = None,
+    start: Annotated[
+        str | None, typer.Option(help="First day, YYYY-MM-DD (default: yesterday).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="Last day, YYYY-MM-DD (default: yesterday).")
+    ] = None,
     client: Annotated[list[str] | None, typer.Option(help="Client id (repeatable).")] = None,
     platform: Annotated[list[str] | None, typer.Option(help="Platform (repeatable).")] = None,
     landing: Annotated[
-        str, typer.Option(help="Landing root.", envvar="RUCHE_LANDING_ROOT")
-    ] = DEFAULT_LANDING,
+        str | None,
+        typer.Option(help="Landing root: a path or fsspec URL [default: $RUCHE_LANDING_ROOT]."),
+    ] = None,
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     published: Annotated[
-        Path | None, typer.Option(help="Published BI file.", envvar="RUCHE_PUBLISHED")
+        Path | None, typer.Option(help="Published BI file [default: $RUCHE_PUBLISHED].")
     ] = None,
     workers: Annotated[int, typer.Option(help="Accounts extracted in parallel.")] = 4,
 ) -> None:
     """Extract → audit → load → dbt build → publish for a date range, without Airflow."""
     _setup_logging(False)
+    landing = landing or settings().LANDING_ROOT
+    warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
     first, last = _date_range(start, end, cfg, clients=client, platforms=platform)
     run_id = f"run__{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
@@ -578,66 +626,61 @@ def demo(
 ) -> None:
     """Run the real Airflow DAGs against the sandbox for the demo clients, then summarise."""
     from ruche import demo as demo_mod
+    from ruche.orchestration import plan_accounts
 
     _setup_logging(False)
     config = _load(DEMO_CONFIG)
     _use_demo_key()
-    timing = demo_mod.StepTiming()
     began = time.monotonic()
     console.print(
         f"[bold]Ruche demo[/bold]: {len(config.clients)} clients, last {days} days, real Airflow "
         f"DAGs against the local sandbox (log: {out / 'demo.log'})"
     )
-    console.print("preparing Airflow (SQLite metadata, duckdb_writer pool)…")
-    with demo_mod.sandboxed_airflow(out, config, seed=seed) as (paths, env, log_path):
-        timing.add("Airflow set-up", time.monotonic() - began)
-        with console.status(f"airflow dags test: ingest {days} days, then transform…"):
+
+    def done(step: str, seconds: float) -> None:
+        if step == "dbt build":
+            models = demo_mod.built_models(since=build_started)
+            step += f" ({models} models)" if models is not None else ""
+        console.print(f"  ✓ {step}: {seconds:.1f}s", markup=False, highlight=False)
+
+    with console.status("set-up: sandbox, Airflow metadata DB, duckdb_writer pool…") as status:
+        with demo_mod.sandboxed_airflow(out, config, seed=seed) as (paths, env, log_path):
+            done("set-up (sandbox, Airflow)", time.monotonic() - began)
+            build_started = time.time()
+            status.update(f"airflow dags test ruche_ingest: {days} days…")
+            tracker = demo_mod.StepTracker(
+                plan_accounts(config), on_change=status.update, on_done=done
+            )
             try:
-                demo_mod.run_dags(env, log_path, dt.datetime.now(dt.UTC), days, timing=timing)
+                demo_mod.run_dags(env, log_path, dt.datetime.now(dt.UTC), days, tracker=tracker)
             except RuntimeError as exc:
                 _error(str(exc))
                 raise typer.Exit(1) from None
-    with console.status("dbt docs generate --static…"):
+        status.update("docs: dbt docs generate --static…")
         step = time.monotonic()
         try:
             docs_page = demo_mod.dbt_docs(paths.warehouse, paths.docs / "dbt")
         except RuntimeError as exc:
             _error(str(exc))
             raise typer.Exit(1) from None
-        timing.add("dbt docs", time.monotonic() - step)
-    table = Table(title=f"Demo clients, last {days} days (from the published marts)")
-    columns = [
-        ("client", "client", "{}"),
-        ("posts", "posts", "{:,.0f}"),
-        ("engagements", "engagements", "{:,.0f}"),
-        ("followers ±", "follower_change", "{:+,.0f}"),
-        ("median reply, business min", "median_business_minutes", "{:,.0f}"),
-        ("unanswered", "unanswered", "{:,.0f}"),
-        ("spend", "spend", "{:,.2f}"),
-        ("conversions", "conversions", "{:,.0f}"),
-        ("ROAS", "roas", "{:.2f}"),
-        ("attribution window", "attribution_windows", "{}"),
-    ]
-    for title, _, _ in columns:
-        table.add_column(title, no_wrap=title != "median reply, business min", max_width=14)
-    for row in demo_mod.client_summary(paths.published, days):
-        cells = []
-        for _, key, fmt in columns:
-            value = row.get(key)
-            cell = "–" if value is None else fmt.format(value)
-            if key == "spend" and value is not None:
-                cell += f" {row.get('currency') or ''}"
-            cells.append(cell)
-        table.add_row(*cells)
-    Console(width=max(console.width, 130)).print(table)
-    for name, seconds in timing.steps.items():
-        console.print(f"  {name}: {seconds:.0f}s")
+        done("docs (dbt docs generate --static)", time.monotonic() - step)
+    rows = demo_mod.client_summary(paths.published, days)
+    table = demo_mod.summary_table(rows, days, dt.datetime.now(dt.UTC))
+    Console(width=max(console.width, 160)).print(table)
+    console.print(
+        f"Spike days: days with a comment or negative-comment spike. Targets on pace: this "
+        f"month's targets the month to date meets (sums prorated to the days elapsed). Data "
+        f"extracted: the client's oldest account; STALE past "
+        f"{settings().STALE_AFTER_HOURS:g} h (RUCHE_STALE_AFTER_HOURS).",
+        markup=False,
+        highlight=False,
+    )
     console.print(
         f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"
         f"  Warehouse (raw, ops, staging, marts): {paths.warehouse}\n"
         f"  dbt docs (one file, opens from disk): {docs_page}\n"
-        f"  Great Expectations Data Docs: {paths.docs / 'gx'}\n"
+        f"  Audit report (one file, opens from disk): {paths.docs / 'gx' / 'report.html'}\n"
         f"  Landing zone: {paths.landing}\n"
         f"  Airflow home (SQLite metadata, task logs): {paths.airflow_home}"
     )

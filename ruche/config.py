@@ -11,10 +11,11 @@ connection that holds its token.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -258,11 +259,72 @@ class Client(_Strict):
     timezone: str
     reporting_currency: str
     business_hours: BusinessHours
+    country: str | None = None
+    """ISO 3166 code whose public holidays close the client (the `holidays` package)."""
+    subdivision: str | None = None
+    """The country's subdivision (province, state, nation: `QC`, `ENG`) for regional holidays."""
     holidays: list[dt.date] = Field(default_factory=list)
+    """Closures of the client's own, on top of the public holidays."""
     targets: list[KpiTarget] = Field(default_factory=list)
     accounts: Accounts  # type: ignore[valid-type]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import holidays
+
+        value = value.upper()
+        if value not in holidays.list_supported_countries():
+            raise ValueError(
+                f"{value!r} is not a country the holidays package knows; use an ISO 3166 "
+                "alpha-2 code such as 'CA', 'GB' or 'BE'"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _subdivision(self) -> Client:
+        if self.subdivision is None:
+            return self
+        if self.country is None:
+            raise ValueError("subdivision: set `country` too (e.g. country: CA, subdivision: QC)")
+        import holidays
+
+        known = holidays.list_supported_countries()[self.country]
+        if self.subdivision not in known:
+            raise ValueError(
+                f"subdivision: {self.subdivision!r} is not a subdivision of {self.country} "
+                f"(one of {', '.join(known)})"
+            )
+        return self
+
+    def public_holidays(self) -> Mapping[dt.date, str]:
+        """The public holidays of `country`/`subdivision` (any year, computed when asked; names
+        in the client's first language where the package has it); empty without a country."""
+        if self.country is None:
+            return {}
+        return _public_holidays(self.country, self.subdivision, self.languages[0])
+
+    def closed_days(self, years: Iterable[int]) -> dict[dt.date, tuple[str, str | None]]:
+        """The dates the client is closed: {date: (kind, name)}, kind `public` (a public holiday
+        of `years`) or `closure` (every date of the `holidays` list, which wins on a shared
+        date)."""
+        wanted = set(years)
+        public = self.public_holidays()
+        days: dict[dt.date, tuple[str, str | None]] = {}
+        if self.country is not None:
+            for year in sorted(wanted):
+                for day in _public_holidays_of_year(self.country, self.subdivision, year):
+                    days[day] = ("public", public.get(day))
+        for day in self.holidays:
+            days[day] = ("closure", None)
+        return days
+
+    def is_closed(self, day: dt.date) -> bool:
+        return day in self.holidays or day in self.public_holidays()
 
     @field_validator("reporting_currency")
     @classmethod
@@ -274,6 +336,25 @@ class Client(_Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@functools.lru_cache(maxsize=64)
+def _public_holidays(country: str, subdivision: str | None, language: str) -> Mapping[dt.date, str]:
+    import holidays
+
+    calendar = holidays.country_holidays(country, subdiv=subdivision)
+    if language in calendar.supported_languages:
+        calendar = holidays.country_holidays(country, subdiv=subdivision, language=language)
+    return calendar  # expands to any year asked, lazily
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_holidays_of_year(
+    country: str, subdivision: str | None, year: int
+) -> tuple[dt.date, ...]:
+    import holidays
+
+    return tuple(sorted(holidays.country_holidays(country, subdiv=subdivision, years=year)))
 
 
 class Agency(_Strict):
@@ -429,8 +510,10 @@ DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "clien
 
 def default_config_path() -> Path:
     """`RUCHE_CONFIG` if set, else `config/clients.yml` if present, else the demo config."""
-    env = os.environ.get("RUCHE_CONFIG")
-    if env:
-        return Path(env)
+    from ruche.settings import settings
+
+    configured = settings().CONFIG
+    if configured:
+        return configured
     real = DEFAULT_CONFIG_PATH.parent / "clients.yml"
     return real if real.exists() else DEFAULT_CONFIG_PATH

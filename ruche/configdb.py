@@ -12,11 +12,17 @@ written from the bundled history when missing or older, and extended by `ruche f
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 
 from ruche import platforms
 from ruche.config import WEEKDAYS, RucheConfig
 from ruche.fx import ensure_rates
+
+PUBLIC_HOLIDAY_YEARS_BACK = 10
+"""Public holidays are written for the last ten years and the next one: more than any backfill
+reaches (the platforms keep two years), and the calendar models only join the dates they need."""
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS config;
@@ -63,7 +69,11 @@ CREATE OR REPLACE TABLE config.business_hours (
     close_minute INTEGER NOT NULL   -- 1440 = midnight at the end of the day
 );
 CREATE OR REPLACE TABLE config.holidays (
-    client_id VARCHAR NOT NULL, holiday DATE NOT NULL
+    client_id VARCHAR NOT NULL,
+    holiday DATE NOT NULL,
+    kind VARCHAR NOT NULL,      -- public (country/subdivision) or closure (the client's list)
+    name VARCHAR,               -- the public holiday's name
+    PRIMARY KEY (client_id, holiday)
 );
 CREATE OR REPLACE TABLE config.kpi_targets (
     client_id VARCHAR NOT NULL,
@@ -77,6 +87,8 @@ CREATE OR REPLACE TABLE config.kpi_targets (
 
 def write_config(con: duckdb.DuckDBPyConnection, config: RucheConfig) -> None:
     """Replace the `config` schema's tables with `config` (one transaction)."""
+    this_year = dt.date.today().year
+    years = range(this_year - PUBLIC_HOLIDAY_YEARS_BACK, this_year + 2)
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(DDL)
@@ -110,8 +122,11 @@ def write_config(con: duckdb.DuckDBPyConnection, config: RucheConfig) -> None:
                         "INSERT INTO config.business_hours VALUES (?, ?, ?, ?)",
                         [client.id, weekday, start, end],
                     )
-            for holiday in client.holidays:
-                con.execute("INSERT INTO config.holidays VALUES (?, ?)", [client.id, holiday])
+            for holiday, (kind, name) in sorted(client.closed_days(years).items()):
+                con.execute(
+                    "INSERT INTO config.holidays VALUES (?, ?, ?, ?)",
+                    [client.id, holiday, kind, name],
+                )
             for target in client.targets:
                 con.execute(
                     "INSERT INTO config.kpi_targets VALUES (?, ?, ?, ?, ?)",

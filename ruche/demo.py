@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,6 +266,123 @@ def sandboxed_airflow(
         server.stop()
 
 
+_TASK_LINE = re.compile(r"\[DAG TEST\] (starting|end task) task_id=(\S+) map_index=(-?\d+)")
+"""What `airflow dags test` logs when a task starts and ends (airflow.sdk's DAG.test)."""
+
+
+class StepTracker:
+    """Turns the task starts and ends `airflow dags test` logs into the demo's steps (extract
+    per platform, audit and load per platform, dbt build, publish) and their durations.
+
+    `accounts` is the ingest plan (`plan_accounts`): the extract task's map index i is account
+    i, so its client and platform are known. A step's time is the sum of its tasks' own times
+    (the plan interleaves platforms). `on_change(text)` is told what runs now; `on_done(step,
+    seconds)` each step once all its tasks ended."""
+
+    def __init__(
+        self,
+        accounts: list[dict[str, str]],
+        on_change: Callable[[str], None] | None = None,
+        on_done: Callable[[str, float], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.accounts = accounts
+        self.units = {
+            f"extract {p}": sum(a["platform"] == p for a in accounts)
+            for p in dict.fromkeys(a["platform"] for a in accounts)
+        }
+        self.on_change, self.on_done, self.clock = on_change, on_done, clock
+        self.running: dict[tuple[str, int], float] = {}
+        self.seconds: dict[str, float] = {}
+        self.ended: dict[str, int] = {}
+        self.extracts_ended = 0
+
+    def step_of(self, task_id: str, map_index: int) -> str:
+        if task_id == "extract" and 0 <= map_index < len(self.accounts):
+            return f"extract {self.accounts[map_index]['platform']}"
+        if task_id.startswith("load_"):
+            return f"audit and load {task_id.removeprefix('load_')}"
+        return {"dbt_build": "dbt build", "publish": "publish"}.get(task_id, "")
+
+    def feed(self, line: str) -> None:
+        match = _TASK_LINE.search(line)
+        if not match:
+            return
+        event, task_id, index = match.group(1), match.group(2), int(match.group(3))
+        step = self.step_of(task_id, index)
+        if not step:
+            return
+        if event == "starting":
+            self.running[(task_id, index)] = self.clock()
+            if self.on_change:
+                self.on_change(self._now_running(step, index))
+            return
+        began = self.running.pop((task_id, index), None)
+        self.seconds[step] = self.seconds.get(step, 0.0) + (
+            self.clock() - began if began is not None else 0.0
+        )
+        self.ended[step] = self.ended.get(step, 0) + 1
+        self.extracts_ended += task_id == "extract"
+        if self.ended[step] == self.units.get(step, 1) and self.on_done:
+            self.on_done(step, self.seconds[step])
+
+    def _now_running(self, step: str, index: int) -> str:
+        if not step.startswith("extract "):
+            return step
+        account = self.accounts[index]
+        return (
+            f"{step} ({account['client_id']}): {self.extracts_ended}/{len(self.accounts)} "
+            "accounts extracted"
+        )
+
+
+@contextmanager
+def following(path: Path, feed: Callable[[str], None], every: float = 0.2) -> Iterator[None]:
+    """Feed each line appended to `path` while the block runs (and what is left at its end)."""
+    offset = path.stat().st_size if path.exists() else 0
+    stop = threading.Event()
+
+    def read() -> None:
+        nonlocal offset
+        if not path.exists():
+            return
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+        complete = chunk.rfind(b"\n") + 1  # a half-written line waits for the next read
+        offset += complete
+        for line in chunk[:complete].decode("utf-8", errors="replace").splitlines():
+            feed(line)
+
+    def loop() -> None:
+        while not stop.wait(every):
+            read()
+
+    thread = threading.Thread(target=loop, name="demo-log-follower", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        read()
+
+
+def built_models(project_dir: Path = ROOT / "dbt_project", since: float = 0.0) -> int | None:
+    """How many models the last `dbt build` ran (its run_results.json, if written after
+    `since`, epoch seconds)."""
+    results = project_dir / "target" / "run_results.json"
+    try:
+        if results.stat().st_mtime < since:
+            return None
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return sum(
+        1 for r in data.get("results", []) if str(r.get("unique_id", "")).startswith("model.")
+    )
+
+
 def run_dags(
     env: dict[str, str],
     log_path: Path,
@@ -272,23 +390,30 @@ def run_dags(
     days: int,
     end: dt.date | None = None,
     timing: StepTiming | None = None,
+    tracker: StepTracker | None = None,
 ) -> None:
     conf = {"days": days, "end": end.isoformat() if end else None}
     stamp = logical.isoformat()
     started = time.monotonic()
     failed: RuntimeError | None = None
-    try:
-        airflow(["dags", "test", "ruche_ingest", stamp, "-c", json.dumps(conf)], env, log_path)
-    except RuntimeError as exc:
-        # A night with failed accounts is red, but the good accounts were loaded: publish them
-        # as Airflow does (the loads' Assets schedule the transform), then report the failure.
-        failed = exc
-    if timing:
-        timing.add("ingest DAG (extract, audit, load)", time.monotonic() - started)
-    started = time.monotonic()
-    airflow(["dags", "test", "ruche_transform", stamp], env, log_path)
-    if timing:
-        timing.add("transform DAG (dbt build, publish)", time.monotonic() - started)
+    feed = tracker.feed if tracker else (lambda _line: None)
+    # INFO for the DAG runs: the task starts and ends `dags test` logs ("[DAG TEST] starting
+    # task_id=…") are INFO lines, and the demo's steps follow them (WARNING's handler drops them;
+    # a per-logger level cannot go below it).
+    env = {**env, "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO"}
+    with following(log_path, feed):
+        try:
+            airflow(["dags", "test", "ruche_ingest", stamp, "-c", json.dumps(conf)], env, log_path)
+        except RuntimeError as exc:
+            # A night with failed accounts is red, but the good accounts were loaded: publish
+            # them as Airflow does (the loads' Assets schedule the transform), then report it.
+            failed = exc
+        if timing:
+            timing.add("ingest DAG (extract, audit, load)", time.monotonic() - started)
+        started = time.monotonic()
+        airflow(["dags", "test", "ruche_transform", stamp], env, log_path)
+        if timing:
+            timing.add("transform DAG (dbt build, publish)", time.monotonic() - started)
     if failed is not None:
         raise failed
 
@@ -316,12 +441,27 @@ def client_summary(published: Path, days: int) -> list[dict[str, Any]]:
 
     con = duckdb.connect(str(published), read_only=True)
     try:
-        rows = con.execute(SUMMARY_SQL, {"days": days}).fetchall()
+        rows = con.execute(
+            SUMMARY_SQL, {"days": days, "cumulative": list(CUMULATIVE_KPIS)}
+        ).fetchall()
         names = [d[0] for d in con.description]
     finally:
         con.close()
     return [dict(zip(names, row, strict=True)) for row in rows]
 
+
+CUMULATIVE_KPIS = (
+    "posts",
+    "views",
+    "engagements",
+    "follower_growth",
+    "comments_received",
+    "spend",
+    "clicks",
+    "conversions",
+)
+"""KPIs that add up over the month: month to date, they are on pace when the actual reaches the
+target's share of the month elapsed (the other KPIs are rates, compared as they are)."""
 
 SUMMARY_SQL = """
 with bounds as (
@@ -334,7 +474,9 @@ community as (
         sum(posts_published) as posts,
         -- lifetime engagements of the posts published those days (not the account's daily one)
         sum(post_engagements_lifetime) as engagements,
-        sum(comments_received) as comments_received
+        sum(comments_received) as comments_received,
+        sum(negative_comments) as negative_comments,
+        count(*) filter (where is_negative_spike or is_comment_spike) as spike_days
     from rpt_community_daily, bounds
     where date_day between bounds.first_day and bounds.last_day
     group by client_id
@@ -367,24 +509,146 @@ ads as (
     from fct_ad_daily, bounds
     where date_day between bounds.first_day and bounds.last_day
     group by client_id
+),
+month_targets as (
+    select
+        targets.client_id,
+        targets.actual_value,
+        case
+            when targets.direction = 'lower_is_better' then targets.target_value
+            when list_contains($cumulative, targets.kpi)
+                then targets.target_value * day(targets.data_covered_through)
+                    / day(last_day(targets.month_start))
+            else targets.target_value
+        end as due_so_far,
+        targets.direction
+    from rpt_targets_monthly as targets, bounds
+    where targets.month_start = date_trunc('month', bounds.last_day)
+),
+targets as (
+    select
+        client_id,
+        count(*) as targets,
+        count(*) filter (
+            where actual_value is not null and case
+                when direction = 'lower_is_better' then actual_value <= due_so_far
+                else actual_value >= due_so_far
+            end
+        ) as targets_on_pace
+    from month_targets
+    group by client_id
+),
+freshness as (
+    select
+        client_id,
+        min(last_extracted_at) as oldest_extraction,
+        count(*) filter (where is_stale) as stale_accounts,
+        count(*) as accounts
+    from data_freshness
+    group by client_id
 )
 select
-    clients.client_id as client,
+    clients.client_id,
+    clients.client_name as client,
     community.posts,
     community.engagements,
     followers.follower_change,
     community.comments_received,
-    responses.median_business_minutes,
     responses.unanswered,
+    community.negative_comments,
+    community.spike_days,
+    responses.median_business_minutes,
+    targets.targets_on_pace,
+    targets.targets,
     ads.spend,
     ads.currency,
     ads.conversions,
     ads.roas,
-    ads.attribution_windows
+    ads.attribution_windows,
+    freshness.oldest_extraction,
+    freshness.stale_accounts,
+    freshness.accounts
 from dim_clients as clients
 left join community using (client_id)
 left join followers using (client_id)
 left join responses using (client_id)
 left join ads using (client_id)
+left join targets using (client_id)
+left join freshness using (client_id)
 order by clients.client_id
 """
+
+
+def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
+    if moment is None:
+        return "no data"
+    hours = (now - moment).total_seconds() / 3600
+    return f"{hours:.0f} h ago" if hours >= 1 else f"{max(hours * 60, 0):.0f} min ago"
+
+
+SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("client", "{}"),
+    ("posts", "{:,.0f}"),
+    ("engagements", "{:,.0f}"),
+    ("followers ±", "{:+,.0f}"),
+    ("comments", "{:,.0f}"),
+    ("unanswered", "{:,.0f}"),
+    ("negative", "{:,.0f}"),
+    ("spike days", "{:,.0f}"),
+    ("median reply, business min", "{:,.0f}"),
+    ("targets on pace (month to date)", "{}"),
+    ("spend", "{:,.2f}"),
+    ("conversions", "{:,.0f}"),
+    ("CPA", "{:,.2f}"),
+    ("ROAS", "{:.2f}"),
+    ("attribution window", "{}"),
+    ("data extracted", "{}"),
+)
+
+
+def summary_cells(row: dict[str, Any], now: dt.datetime) -> list[str]:
+    """One client's line of the demo's summary, as text cells (in `SUMMARY_COLUMNS` order)."""
+
+    def fmt(value: Any, pattern: str) -> str:
+        return "–" if value is None else pattern.format(value)
+
+    targets = f"{row['targets_on_pace']}/{row['targets']}" if row.get("targets") else "no targets"
+    spend = fmt(row.get("spend"), "{:,.2f}")
+    if row.get("spend") is not None and row.get("currency"):
+        spend += f" {row['currency']}"
+    conversions = row.get("conversions")
+    cpa = row["spend"] / conversions if conversions and row.get("spend") is not None else None
+    fresh = _ago(row.get("oldest_extraction"), now)
+    if row.get("stale_accounts"):
+        fresh += f" STALE ({row['stale_accounts']}/{row['accounts']} accounts)"
+    return [
+        row["client"],
+        fmt(row.get("posts"), "{:,.0f}"),
+        fmt(row.get("engagements"), "{:,.0f}"),
+        fmt(row.get("follower_change"), "{:+,.0f}"),
+        fmt(row.get("comments_received"), "{:,.0f}"),
+        fmt(row.get("unanswered"), "{:,.0f}"),
+        fmt(row.get("negative_comments"), "{:,.0f}"),
+        fmt(row.get("spike_days"), "{:,.0f}"),
+        fmt(row.get("median_business_minutes"), "{:,.0f}"),
+        targets,
+        spend,
+        fmt(conversions, "{:,.0f}"),
+        fmt(cpa, "{:,.2f}"),
+        fmt(row.get("roas"), "{:.2f}"),
+        fmt(row.get("attribution_windows"), "{}"),
+        fresh,
+    ]
+
+
+def summary_table(rows: list[dict[str, Any]], days: int, now: dt.datetime) -> Any:
+    """The demo's summary as a rich Table: client names whole (never cut), the other cells
+    folded when the terminal is narrow."""
+    from rich.table import Table
+
+    table = Table(title=f"Demo clients, last {days} days (from the published marts)")
+    for title, _ in SUMMARY_COLUMNS:
+        table.add_column(title, no_wrap=title == "client", overflow="fold")
+    for row in rows:
+        table.add_row(*summary_cells(row, now))
+    return table

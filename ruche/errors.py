@@ -152,13 +152,9 @@ def explain(exc: BaseException) -> str | None:
 
 
 def lock_timeout() -> float:
-    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
-    try:
-        return max(0.0, float(raw)) if raw else 0.0
-    except ValueError:
-        raise UserError(
-            f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds; set e.g. 600, or unset it"
-        ) from None
+    from ruche.settings import settings
+
+    return settings().LOCK_TIMEOUT
 
 
 def wait_for_warehouse(path: str | os.PathLike[str], timeout: float | None = None) -> None:

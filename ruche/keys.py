@@ -29,9 +29,11 @@ DEMO_KEY = "ruche-demo-key-change-me"
 
 def key_file() -> Path:
     """Where the key file is: `RUCHE_AUTHOR_HASH_KEY_FILE`, else under the user's config dir."""
-    configured = os.environ.get(KEY_FILE_ENV, "").strip()
+    from ruche.settings import settings
+
+    configured = settings().AUTHOR_HASH_KEY_FILE
     if configured:
-        return Path(configured).expanduser()
+        return configured.expanduser()
     base = os.environ.get("XDG_CONFIG_HOME", "").strip() or str(Path.home() / ".config")
     return Path(base) / "ruche" / "author_hash_key"
 
@@ -75,7 +77,9 @@ def author_hash_key(*, create: bool = False) -> str:
 
     Raises `UserError` when there is none (and `create` is false), or the file is unsafe.
     """
-    key = os.environ.get(KEY_ENV, "").strip()
+    from ruche.settings import settings
+
+    key = settings().AUTHOR_HASH_KEY
     if key:
         return key
     path = key_file()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,15 +42,15 @@ class Paths:
 
     @classmethod
     def from_env(cls) -> Paths:
-        warehouse = Path(os.environ.get("RUCHE_WAREHOUSE", "warehouse/ruche.duckdb"))
+        from ruche.settings import settings
+
+        values = settings()
         return cls(
             config=default_config_path(),
-            landing=os.environ.get("RUCHE_LANDING_ROOT", "landing"),
-            warehouse=warehouse,
-            published=Path(
-                os.environ.get("RUCHE_PUBLISHED", str(warehouse.parent / "published/marts.duckdb"))
-            ),
-            docs=Path(os.environ.get("RUCHE_DOCS_DIR", str(warehouse.parent / "docs"))),
+            landing=values.LANDING_ROOT,
+            warehouse=values.WAREHOUSE,
+            published=values.published_path(),
+            docs=values.docs_dir(),
         )
 
 
@@ -61,8 +60,10 @@ def agency_schedule(config_path: Path | None = None) -> tuple[str, str]:
     The one read a DAG file does at parse time: a few kilobytes of local YAML, no network, no
     database. `RUCHE_NIGHTLY_SCHEDULE` / `RUCHE_TIMEZONE` override it (and skip the read).
     """
-    cron = os.environ.get("RUCHE_NIGHTLY_SCHEDULE")
-    tz = os.environ.get("RUCHE_TIMEZONE")
+    from ruche.settings import settings
+
+    values = settings()
+    cron, tz = values.NIGHTLY_SCHEDULE, values.TIMEZONE
     if cron and tz:
         return cron, tz
     try:

@@ -15,7 +15,8 @@ directly, and `marts.fct_ad_daily` also works because the file is named `marts.d
 named `marts` inside a database named `marts` would make that name ambiguous in DuckDB).
 
 The published file also holds `publish_info` (when, from which run) and `data_freshness` (per
-client, platform and account: the last loaded extraction).
+client, platform and account: the last loaded extraction, and `is_stale` when that is older than
+`RUCHE_STALE_AFTER_HOURS` at publish time).
 
 A publish killed midway leaves its temporary file (and DuckDB's `.wal` beside it), as big as the
 marts. The temporary name carries the host and process id of its writer
@@ -56,8 +57,18 @@ class PublishReport:
     seconds: float
 
 
+def stale_after_hours() -> float:
+    """`RUCHE_STALE_AFTER_HOURS`: an account whose last loaded extraction is older than this
+    when the file is published is flagged `is_stale` in `data_freshness`."""
+    from ruche.settings import settings
+
+    return settings().STALE_AFTER_HOURS
+
+
 def default_published() -> Path:
-    return Path(os.environ.get("RUCHE_PUBLISHED", "warehouse/published/marts.duckdb"))
+    from ruche.settings import settings
+
+    return settings().published_path()
 
 
 def _host() -> str:
@@ -175,14 +186,18 @@ def publish(
                        max(extracted_at) AS last_extracted_at,
                        max(logical_date) AS last_logical_date,
                        max(finished_at) AS last_loaded_at,
-                       sum(records_quarantined) FILTER (
+                       CAST(sum(records_quarantined) FILTER (
                            WHERE logical_date = (SELECT max(logical_date) FROM src.ops.load_ledger)
-                       ) AS quarantined_in_last_run
+                       ) AS BIGINT) AS quarantined_in_last_run,
+                       $stale_hours::DOUBLE AS stale_after_hours,
+                       max(extracted_at) < $published_at::TIMESTAMPTZ
+                           - to_microseconds(CAST($stale_hours * 3600e6 AS BIGINT)) AS is_stale
                 FROM src.ops.load_ledger
                 WHERE status IN ('loaded', 'partial') AND superseded_by IS NULL
-                GROUP BY ALL
+                GROUP BY client_id, platform, account_id
                 ORDER BY ALL
-                """
+                """,
+                {"stale_hours": stale_after_hours(), "published_at": started},
             )
         con.execute("DETACH pub")
         con.execute("DETACH src")

@@ -86,6 +86,10 @@ class BusinessCalendar:
     def __init__(self, client: ClientLike) -> None:
         self.zone = client.zone
         self.holidays = frozenset(client.holidays)
+        # The public holidays of the client's country and subdivision close it too, as in the
+        # warehouse's calendar (`Client.public_holidays`; a bench config has none).
+        public = getattr(client, "public_holidays", None)
+        self.public_holidays = public() if callable(public) else {}
         self.spans = [
             sorted(r.minutes() for r in client.business_hours.for_weekday(w)) for w in range(7)
         ]
@@ -96,7 +100,7 @@ class BusinessCalendar:
         spans = self._days.get(day)
         if spans is None:
             spans = []
-            if day not in self.holidays:
+            if day not in self.holidays and day not in self.public_holidays:
                 midnight = dt.datetime.combine(day, dt.time(0))
                 for start, end in self.spans[day.weekday()]:
                     opening = (midnight + dt.timedelta(minutes=start)).replace(tzinfo=self.zone)

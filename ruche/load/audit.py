@@ -6,14 +6,12 @@ warnings recorded in ops.audit_warnings; children of a quarantined parent say wh
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable
 from typing import Any
 
 import duckdb
 
-from ruche.errors import SettingError
 from ruche.load.ddl import QUARANTINE_COLUMNS
 from ruche.load.files import LINE
 from ruche.load.report import LoadReport, check_name, sample
@@ -28,16 +26,9 @@ DEFAULT_DATA_DOCS_KEEP_DAYS = 30
 
 def data_docs_keep_days() -> int | None:
     """`RUCHE_DATA_DOCS_KEEP_DAYS` (default 30); None (keep everything) when set empty."""
-    name = "RUCHE_DATA_DOCS_KEEP_DAYS"
-    raw = os.environ.get(name, str(DEFAULT_DATA_DOCS_KEEP_DAYS)).strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingError(
-            f"{name}={raw!r} is not a number of days; use e.g. 30 (the default), or empty to "
-            "keep the Data Docs of every load"
-        )
-    return int(raw)
+    from ruche.settings import settings
+
+    return settings().DATA_DOCS_KEEP_DAYS
 
 
 def audit(

@@ -3,7 +3,6 @@ tables (one per registered entity) and of the `ops` tables (ledger, quarantine, 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import duckdb
 
 from ruche.errors import SettingError
 from ruche.load.specs import SPECS, EntitySpec
+from ruche.settings import settings
 
 # DuckDB's memory limit while loading (`RUCHE_LOAD_MEMORY_LIMIT`; empty = DuckDB's default, 80 %
 # of RAM). The merge joins the new keys with the whole raw table: without a limit DuckDB's
@@ -112,7 +112,7 @@ QUARANTINE_COLUMNS = (
 
 
 def default_warehouse() -> Path:
-    return Path(os.environ.get("RUCHE_WAREHOUSE", "warehouse/ruche.duckdb"))
+    return settings().WAREHOUSE
 
 
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -129,7 +129,7 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None = None) -
     source = "memory_limit"
     if limit is None:
         source = "RUCHE_LOAD_MEMORY_LIMIT"
-        limit = os.environ.get(source, DEFAULT_LOAD_MEMORY_LIMIT)
+        limit = settings().LOAD_MEMORY_LIMIT
     limit = limit.strip()
     if not limit:
         return ""

@@ -115,3 +115,36 @@ def test_meta_ads_ids_normalise_to_digits(demo_data):
     account = config.client("cafe_lumiere").accounts.meta_ads[0]
     assert account.id == "100000000000001"
     assert act_id(account.id) == "act_100000000000001"
+
+
+def test_public_holidays_come_from_country_and_subdivision_beside_closures(demo_data):
+    import datetime as dt
+
+    cafe = load_config(DEMO).client("cafe_lumiere")
+    assert (cafe.country, cafe.subdivision) == ("CA", "QC")
+    days = cafe.closed_days(range(2026, 2027))
+    # Québec's own holiday (not Ontario's), named in the client's language, from the package
+    assert days[dt.date(2026, 6, 24)] == ("public", "Fête nationale du Québec")
+    assert days[dt.date(2026, 10, 12)][0] == "public"  # Thanksgiving, no longer typed by hand
+    assert dt.date(2026, 8, 3) not in days  # Ontario's Civic Holiday is not Québec's
+    assert days[dt.date(2026, 12, 26)] == ("closure", None)  # the client's own closure
+    assert cafe.is_closed(dt.date(2031, 12, 25)) and not cafe.is_closed(dt.date(2031, 12, 23))
+    brussels = load_config(DEMO).client("maison_des_arts")
+    assert brussels.closed_days([2026])[dt.date(2026, 11, 11)][0] == "public"
+
+
+def test_a_wrong_country_or_subdivision_is_named_with_its_path(demo_data):
+    data = copy.deepcopy(demo_data)
+    data["clients"][0]["subdivision"] = "XX"
+    data["clients"][1]["country"] = "ZZ"
+    del data["clients"][2]["country"]
+    data["clients"][2]["subdivision"] = "BRU"
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "clients.yml")
+    problems = info.value.problems
+    assert any(
+        p.startswith("clients[0]: subdivision: 'XX' is not a subdivision of CA (one of AB,")
+        for p in problems
+    ), problems
+    assert any(p.startswith("clients[1].country: 'ZZ' is not a country") for p in problems)
+    assert any(p.startswith("clients[2]: subdivision: set `country` too") for p in problems)

@@ -65,7 +65,19 @@ def marts_content(path) -> dict[str, list]:
 
 def test_nightly_run_populates_and_publishes_the_marts(airflow_run, demo_config):
     paths, _, run, _ = airflow_run
-    run(DAY)  # raises if a DAG run failed
+    text, _ = run(DAY)  # raises if a DAG run failed
+    # The steps `make demo` shows come from the task starts and ends this log really has.
+    from ruche.orchestration import plan_accounts
+
+    done: list[str] = []
+    tracker = demo.StepTracker(plan_accounts(demo_config), on_done=lambda s, _: done.append(s))
+    for line in text.splitlines():
+        tracker.feed(line)
+    assert sorted(done) == sorted(
+        [f"extract {p}" for p in ("facebook", "instagram", "meta_ads")]
+        + [f"audit and load {p}" for p in ("facebook", "instagram", "meta_ads")]
+        + ["dbt build", "publish"]
+    ), done
     assert paths.published.exists()
     content = marts_content(paths.published)
     for mart in (

@@ -626,6 +626,14 @@ def test_data_docs_and_json_results_are_written(auditor, landing, docs_dir, tmp_
     assert "spend missing, not a decimal number, or negative" in page
     assert "spend=N/A" in page
     assert (docs_dir / "expectations" / "facebook" / "comments.html").exists()
+    # Ruche's own page (no CDN, no script) shows the same finding, with its sample value.
+    report = (docs_dir / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in report and "http" not in report
+    assert "<td>meta_ads.ad_insights</td><td><code>cafe_docs_check</code></td>" in report
+    finding = report.split("<h3>meta_ads.ad_insights</h3>", 1)[1].split("</table>", 1)[0]
+    assert "spend missing, not a decimal number, or negative" in finding
+    assert "<td>critical</td>" in finding and "N/A" in finding
+    assert '<span class="fail">failed</span>' in report
 
     paths = auditor.save_results(tmp_path / "results")
     assert paths and all(p.suffix == ".json" for p in paths)

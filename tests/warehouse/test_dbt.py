@@ -1673,3 +1673,174 @@ def test_the_demo_dbt_docs_are_one_page_that_opens_from_disk(build, tmp_path):
     # Nothing fetched from elsewhere: no script, stylesheet or font from a URL.
     external = r"<(?:script|link|img|iframe)\b[^<>]*\b(?:src|href)\s*=\s*[\"']https?://"
     assert not re.search(external, html), "an asset fetched from the network"
+
+
+def test_no_published_column_is_hugeint(published):
+    """ODBC/JDBC/Arrow consumers of the BI file get ordinary types: a sum of integers is a
+    BIGINT (DuckDB widens `sum(bigint)` to HUGEINT, a 128-bit type most drivers map to text or
+    refuse), a rate a DOUBLE."""
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        columns = con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    assert {table for table, _, _ in columns} >= set(MARTS)
+    wide = [(table, column) for table, column, kind in columns if "HUGEINT" in kind]
+    assert not wide, wide
+
+
+def test_public_holidays_close_the_business_calendar(build):
+    """Wednesday 11 November 2026 (Armistice Day) is a public holiday in Belgium: the Brussels
+    client's config no longer lists it, its `country: BE` does, and the calendar the business
+    minutes are counted on has the day closed, with no opening span."""
+    con = duckdb.connect(str(build.warehouse), read_only=True)
+    try:
+        day = con.execute(
+            "SELECT days.iso_weekday, days.is_holiday, holidays.holiday_kind, "
+            "holidays.holiday_name, "
+            "(SELECT count(*) FROM intermediate.int_business_hours__intervals AS spans "
+            " WHERE spans.client_id = days.client_id AND spans.local_date = days.local_date) "
+            "FROM intermediate.int_business_hours__days AS days "
+            "JOIN staging.stg_config__holidays AS holidays "
+            "  ON holidays.client_id = days.client_id AND holidays.holiday_date = days.local_date "
+            "WHERE days.client_id = 'maison_des_arts' AND days.local_date = DATE '2026-11-11'"
+        ).fetchall()
+        closures = con.execute(
+            "SELECT holiday_kind, count(*) FROM staging.stg_config__holidays "
+            "WHERE client_id = 'cafe_lumiere' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert day == [(3, True, "public", "Jour de l'Armistice", 0)], day
+    assert dict(closures)["closure"] == 1 and dict(closures)["public"] > 80  # 12 years of QC
+
+
+def test_the_demo_summary_reads_the_published_file(published, demo_config):
+    """What `make demo` prints per client, from the BI file: display names whole, comments
+    beside unanswered and negative ones, spike days, this month's targets on pace, and how fresh
+    each client's data is."""
+    from rich.console import Console
+
+    from ruche import demo
+
+    rows = demo.client_summary(published, 30)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        truth = {
+            client: (comments, negative, spikes)
+            for client, comments, negative, spikes in con.execute(
+                "SELECT client_id, sum(comments_received), sum(negative_comments), "
+                "count(*) FILTER (WHERE is_negative_spike OR is_comment_spike) "
+                "FROM rpt_community_daily "
+                "WHERE date_day >= (SELECT max(date_day) - 29 FROM rpt_community_daily) "
+                "GROUP BY 1"
+            ).fetchall()
+        }
+        targets = dict(
+            con.execute(
+                "SELECT client_id, count(*) FROM rpt_targets_monthly "
+                "WHERE month_start = (SELECT date_trunc('month', max(date_day)) "
+                "FROM rpt_community_daily) GROUP BY 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    names = {client.id: client.display_name for client in demo_config.clients}
+    assert {row["client_id"]: row["client"] for row in rows} == names
+    for row in rows:
+        comments, negative, spikes = truth[row["client_id"]]
+        assert row["comments_received"] == comments > row["unanswered"] >= 0
+        assert row["negative_comments"] == negative and row["spike_days"] == spikes
+        assert row["targets"] == targets[row["client_id"]] >= row["targets_on_pace"] >= 0
+        # extracted on the world's clock (2026-11-20), published now: weeks old, so stale
+        assert row["oldest_extraction"] == NOW
+        assert row["accounts"] == 3 and row["stale_accounts"] == 3
+    assert sum(row["negative_comments"] for row in rows) > 0
+    now = NOW + dt.timedelta(hours=2)
+    console = Console(width=160, record=True)  # the width `ruche demo` prints at, at least
+    console.print(demo.summary_table(rows, 30, now))
+    text = console.export_text()
+    # whole names (the old table cut them to 14 characters with an ellipsis)
+    assert "Maison des Arts / Kunstenhuis" in text and "…" not in text
+    assert "Café Lumière" in text and "STALE" in text
+    assert {demo.summary_cells(row, now)[-1] for row in rows} == {"2 h ago STALE (3/3 accounts)"}
+    fresh = dict(rows[0], stale_accounts=0)
+    assert demo.summary_cells(fresh, now)[-1] == "2 h ago"
+
+
+BI_MART_FOLDERS = ("community", "reporting")  # campaign marts: their columns are still moving
+
+
+def _readme_queries() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Querying the marts from a BI tool", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sql", 1)[1].split("```", 1)[0]
+    return [q.strip() for q in block.split(";") if q.strip()]
+
+
+def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_queries(build, published):
+    manifest = json.loads((build.work_dir / "target" / "manifest.json").read_text())
+    contracted = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and any(f"marts/{folder}/" in node["original_file_path"] for folder in BI_MART_FOLDERS)
+    }
+    assert len(contracted) == 11
+    for name, node in contracted.items():
+        assert node["config"]["contract"]["enforced"], name
+        assert all(column.get("data_type") for column in node["columns"].values()), name
+    exposed: dict[str, set[str]] = {
+        exposure["name"]: {ref.split(".")[-1] for ref in exposure["depends_on"]["nodes"]}
+        for exposure in manifest["exposures"].values()
+    }
+    queries = _readme_queries()
+    assert len(queries) == 4
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        for query in queries:
+            con.execute(query).fetchall()  # every shipped query runs on the BI file
+            tables = set(re.findall(r"\bfrom\s+(\w+)", re.sub(r"--[^\n]*", "", query)))
+            assert any(tables <= marts for marts in exposed.values()), (tables, exposed)
+    finally:
+        con.close()
+    from ruche.demo import SUMMARY_SQL
+
+    summary_tables = set(re.findall(r"\bfrom\s+(\w+)", SUMMARY_SQL)) - {"data_freshness"}
+    summary_tables |= set(re.findall(r"\bjoin\s+(\w+)", SUMMARY_SQL)) - {"community", "followers"}
+    summary_tables -= {"responses", "ads", "targets", "freshness", "month_targets", "bounds"}
+    assert summary_tables <= exposed["demo_summary"], summary_tables - exposed["demo_summary"]
+
+
+def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
+    """Renaming a column of a mart BI tools read fails `dbt run` on the contract, before any
+    dashboard sees it."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    model = project / "models" / "marts" / "community" / "rpt_backlog_current.sql"
+    sql = model.read_text(encoding="utf-8")
+    assert "as unanswered_comments," in sql
+    model.write_text(sql.replace("as unanswered_comments,", "as unanswered,"), encoding="utf-8")
+    warehouse = tmp_path / "ruche.duckdb"
+    shutil.copy(build.warehouse, warehouse)
+    from dbt.cli.main import dbtRunner
+
+    saved = os.environ.get("RUCHE_WAREHOUSE")
+    os.environ["RUCHE_WAREHOUSE"] = str(warehouse)
+    try:
+        result = dbtRunner().invoke(
+            ["run", "--select", "rpt_backlog_current", "--project-dir", str(project),
+             "--profiles-dir", str(project), "--target-path", str(tmp_path / "target"),
+             "--log-path", str(tmp_path / "logs"), "--quiet"]
+        )  # fmt: skip
+    finally:
+        if saved is None:
+            os.environ.pop("RUCHE_WAREHOUSE", None)
+        else:
+            os.environ["RUCHE_WAREHOUSE"] = saved
+    assert not result.success
+    message = " ".join(str(r.message) for r in result.result.results)
+    assert "contract" in message.lower() and "unanswered" in message, message

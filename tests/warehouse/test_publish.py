@@ -117,3 +117,38 @@ def test_a_killed_publish_leaves_nothing_behind_after_the_next_one(tmp_path):
     con = duckdb.connect(str(pub), read_only=True)
     assert con.execute("SELECT count(*) FROM fct_big").fetchone() == (6_000_000,)
     con.close()
+
+
+def _ledger_row(con, account: str, hours_ago: float) -> None:
+    con.execute(
+        "INSERT INTO ops.load_ledger (load_id, data_file, sha256, platform, entity, client_id, "
+        "account_id, run_id, logical_date, extracted_at, records_in_manifest, records_read, "
+        "records_loaded, records_quarantined, status, started_at, finished_at) "
+        "VALUES ('l', 'f', 's', 'facebook', 'posts', 'cafe', ?, 'r', current_date, "
+        "now() - to_microseconds(CAST(? * 3600e6 AS BIGINT)), 1, 1, 1, 0, 'loaded', now(), now())",
+        [account, hours_ago],
+    )
+
+
+def test_data_freshness_flags_accounts_older_than_the_threshold(tmp_path, monkeypatch):
+    from ruche.load.ddl import OPS_DDL
+
+    wh, pub = tmp_path / "wh.duckdb", tmp_path / "marts.duckdb"
+    _warehouse(wh, "x")
+    con = duckdb.connect(str(wh))
+    con.execute(OPS_DDL)
+    _ledger_row(con, "fresh", 5)
+    _ledger_row(con, "missed_two_nights", 50)
+    con.close()
+    publish(wh, pub)
+    read = duckdb.connect(str(pub), read_only=True)
+    rows = read.execute(
+        "SELECT account_id, is_stale, stale_after_hours FROM data_freshness ORDER BY 1"
+    ).fetchall()
+    read.close()
+    assert rows == [("fresh", False, 36.0), ("missed_two_nights", True, 36.0)]
+    monkeypatch.setenv("RUCHE_STALE_AFTER_HOURS", "72")  # a weekly client: 3 days is fine
+    publish(wh, pub)
+    read = duckdb.connect(str(pub), read_only=True)
+    assert read.execute("SELECT bool_or(is_stale) FROM data_freshness").fetchone() == (False,)
+    read.close()

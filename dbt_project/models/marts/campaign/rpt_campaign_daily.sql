@@ -67,9 +67,10 @@ final as (
         campaign_daily.date_timezone,
         campaign_daily.currency,
         campaign_daily.ads_delivering,
-        campaign_daily.impressions,
-        campaign_daily.clicks,
-        campaign_daily.link_clicks,
+        -- sum() of BIGINT is HUGEINT in DuckDB, which ODBC/JDBC/Arrow drivers read badly
+        cast(campaign_daily.impressions as {{ dbt.type_bigint() }}) as impressions,
+        cast(campaign_daily.clicks as {{ dbt.type_bigint() }}) as clicks,
+        cast(campaign_daily.link_clicks as {{ dbt.type_bigint() }}) as link_clicks,
         campaign_daily.spend,
         campaign_daily.conversions,
         campaign_daily.conversion_value,

@@ -305,8 +305,9 @@ final as (
         is_day_complete,
         are_comments_covered,
         posts_published,
-        post_engagements_lifetime,
-        post_views_lifetime,
+        -- sum() of BIGINT is HUGEINT in DuckDB, which ODBC/JDBC/Arrow drivers read badly
+        cast(post_engagements_lifetime as {{ dbt.type_bigint() }}) as post_engagements_lifetime,
+        cast(post_views_lifetime as {{ dbt.type_bigint() }}) as post_views_lifetime,
         comments_received,
         top_level_comments_received,
         brand_replies,
@@ -319,7 +320,7 @@ final as (
         p90_first_response_business_minutes,
         median_first_response_minutes,
         p90_first_response_minutes,
-        unanswered_at_end_of_day,
+        cast(unanswered_at_end_of_day as {{ dbt.type_bigint() }}) as unanswered_at_end_of_day,
         negative_comments,
         {{ safe_divide('negative_comments', 'comments_received') }} as negative_comment_share,
         -- crisis heuristics: at least 5 (negative) comments and 3× the previous 28 days' average

@@ -10,7 +10,9 @@ final as (
 
     select
         client_id,
-        holiday as holiday_date
+        holiday as holiday_date,
+        kind as holiday_kind,
+        name as holiday_name
     from source
 
 )

@@ -37,7 +37,11 @@ final as (
         -- post_reactions_by_type_total is an object {"like": n, "love": n, …}: its total
         case
             when json_type(metric_json) = 'OBJECT'
-                then list_sum(map_values(json_transform(metric_json, '"MAP(VARCHAR, BIGINT)"')))
+                -- list_sum() of BIGINTs is a HUGEINT: back to BIGINT, as the other metrics
+                then cast(
+                        list_sum(map_values(json_transform(metric_json, '"MAP(VARCHAR, BIGINT)"')))
+                        as {{ dbt.type_bigint() }}
+                    )
             else {{ dbt.safe_cast('metric_json', dbt.type_bigint()) }}
         end as metric_value,
         case when json_type(metric_json) = 'OBJECT' then metric_json end as metric_breakdown,

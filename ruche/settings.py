@@ -1,0 +1,264 @@
+"""Every `RUCHE_*` environment variable, read in one place: typed, with its default, documented.
+
+`settings()` reads the environment when called (nothing is cached: the demo, the tests and
+Airflow tasks set variables at run time) and raises `SettingError`, one line naming the
+variable, its value and what it expects, for a value Ruche cannot use. The CLI checks them all
+before any command runs, so `RUCHE_MAX_REQUESTS=50k ruche extract` stops at once, not after the
+first account.
+
+The README's settings table is generated from this module (`python -m ruche.settings`) and a
+test keeps them equal.
+
+**Adding a variable.** A setting of the whole pipeline: one field in `Settings` (type, default,
+`description`, and `expects` saying in a few words what a good value looks like), then read it
+as `settings().<field>`; regenerate the README table. A per-platform one (an API version, a base
+URL) needs nothing here: the connector names it (`api_version_env = "RUCHE_LINKEDIN_API_VERSION"`)
+and reads it with `platform_env(name)`; the table lists every platform's variables from the
+registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ruche.errors import SettingError
+
+PREFIX = "RUCHE_"
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _timezone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA timezone") from None
+    return value
+
+
+def _deadline(value: str | None) -> str | None:
+    """Minutes after the start, an ISO time with an offset, or off/none (see connectors.runner)."""
+    if value is None or value.lower() in ("off", "none"):
+        return value
+    try:
+        float(value)
+        return value
+    except ValueError:
+        pass
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise ValueError("not minutes, an ISO time with offset, or off")
+    return value
+
+
+OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none)]
+OptionalPath = Annotated[Path | None, BeforeValidator(_blank_is_none)]
+OptionalStr = Annotated[str | None, BeforeValidator(_blank_is_none)]
+
+
+def _field(default: Any, description: str, expects: str, **kwargs: Any) -> Any:
+    return Field(default, description=description, json_schema_extra={"expects": expects}, **kwargs)
+
+
+class Settings(BaseSettings):
+    """Ruche's environment variables (each field is `RUCHE_<FIELD NAME>`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, case_sensitive=True, extra="ignore", frozen=True
+    )
+
+    # --- where things are
+    CONFIG: OptionalPath = _field(
+        None,
+        "Client configuration YAML. Unset: `config/clients.yml` if present, else the demo file.",
+        "a file path",
+    )
+    LANDING_ROOT: str = _field(
+        "landing", "Landing zone root: a path or an fsspec URL (`s3://…`).", "a path or URL"
+    )
+    WAREHOUSE: Path = _field(
+        Path("warehouse/ruche.duckdb"),
+        "The DuckDB warehouse file (dbt's profile reads it too).",
+        "a file path",
+    )
+    PUBLISHED: OptionalPath = _field(
+        None,
+        "The published BI file. Unset: `published/marts.duckdb` beside the warehouse.",
+        "a file path",
+    )
+    DOCS_DIR: OptionalPath = _field(
+        None, "Audit reports and dbt docs. Unset: `docs/` beside the warehouse.", "a folder path"
+    )
+    # --- the platforms
+    BASE_URL: OptionalStr = _field(
+        None,
+        "Base URL of every platform API (the sandbox: `http://127.0.0.1:8765`). Unset: the "
+        "real hosts. `RUCHE_<PLATFORM>_BASE_URL` overrides it for one platform.",
+        "a URL",
+    )
+    MAX_REQUESTS: int = _field(
+        50_000,
+        "Cap on the HTTP requests of one account's extraction (a runaway pagination guard).",
+        "a whole number of requests, at least 1 (e.g. 50000)",
+        ge=1,
+    )
+    EXTRACT_DEADLINE: Annotated[OptionalStr, AfterValidator(_deadline)] = _field(
+        None,
+        "When an extraction stops asking and defers what is left: minutes after the start, an "
+        "ISO time with offset, or `off`. Unset: 120 minutes.",
+        "minutes (e.g. 120), an ISO time with offset (2026-11-20T05:30:00+00:00) or off",
+    )
+    # --- the schedule
+    NIGHTLY_SCHEDULE: OptionalStr = _field(
+        None,
+        "Cron of the nightly ingest (with `RUCHE_TIMEZONE`). Unset: the config's agency block.",
+        "a cron expression (e.g. 0 2 * * *)",
+    )
+    TIMEZONE: Annotated[OptionalStr, AfterValidator(_timezone)] = _field(
+        None,
+        "Timezone of the nightly schedule. Unset: the config's `agency.timezone`.",
+        "an IANA timezone (e.g. America/Toronto)",
+    )
+    # --- the warehouse
+    LOCK_TIMEOUT: float = _field(
+        0.0,
+        "Seconds to wait for another process to release the warehouse (0: fail at once).",
+        "a number of seconds, 0 or more (e.g. 600)",
+        ge=0,
+    )
+    LOAD_MEMORY_LIMIT: str = _field(
+        "1GB",
+        "DuckDB's memory limit while loading; empty: DuckDB's default (80 % of RAM).",
+        "a memory size (e.g. 1GB, 512MB) or empty",
+    )
+    DATA_DOCS_KEEP_DAYS: OptionalInt = _field(
+        30,
+        "Days of audit results the audit reports keep; empty: keep all.",
+        "a whole number of days, at least 1, e.g. 30, or empty to keep every load's results",
+        ge=1,
+    )
+    STALE_AFTER_HOURS: float = _field(
+        36.0,
+        "An account whose last loaded extraction is older than this when the BI file is "
+        "published is flagged stale (`data_freshness.is_stale`, the demo's summary).",
+        "a number of hours, more than 0 (e.g. 36)",
+        gt=0,
+    )
+    # --- secrets
+    AUTHOR_HASH_KEY: OptionalStr = _field(
+        None,
+        "The commenter-pseudonym key (secret). Unset: read from `RUCHE_AUTHOR_HASH_KEY_FILE`.",
+        "a secret string (e.g. from openssl rand -hex 32)",
+        repr=False,
+    )
+    AUTHOR_HASH_KEY_FILE: OptionalPath = _field(
+        None,
+        "The key file. Unset: `$XDG_CONFIG_HOME/ruche/author_hash_key` (`~/.config/…`).",
+        "a file path",
+    )
+    # --- internals
+    GX_EAGER_IMPORTS: bool = _field(
+        False,
+        "Import all of Great Expectations at once (skips the deferred scipy/altair imports).",
+        "true or false (1/0)",
+    )
+
+    def published_path(self) -> Path:
+        return self.PUBLISHED or self.WAREHOUSE.parent / "published" / "marts.duckdb"
+
+    def docs_dir(self, warehouse: Path | None = None) -> Path:
+        return self.DOCS_DIR or (warehouse or self.WAREHOUSE).parent / "docs"
+
+
+def settings(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `env` (default: the process environment, read now); `SettingError`
+    (one line: variable, value, what it expects) for the first value that is wrong."""
+    source = os.environ if env is None else env
+    values = {
+        name: source[PREFIX + name] for name in Settings.model_fields if PREFIX + name in source
+    }
+    try:
+        # Values passed in by name: the fields' own env lookup would read os.environ again.
+        return Settings.model_validate({k: v.strip() for k, v in values.items()})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0])
+        extra = Settings.model_fields[name].json_schema_extra or {}
+        raise SettingError(
+            f"{PREFIX}{name}={values.get(name, '')!r} is not valid: expected "
+            f"{extra.get('expects', error['msg'])} (or unset it for the default)"
+        ) from None
+
+
+def platform_env(name: str | None, env: Mapping[str, str] | None = None) -> str | None:
+    """A per-platform variable (`RUCHE_<PLATFORM>_BASE_URL`, a connector's `api_version_env`):
+    its stripped value, None when unset or blank. The connector validates it, because only it
+    knows what a version of its API looks like."""
+    if not name:
+        return None
+    value = (os.environ if env is None else env).get(name, "").strip()
+    return value or None
+
+
+def platform_variables() -> list[tuple[str, str]]:
+    """(variable, description) of every registered platform's own variables."""
+    from ruche import platforms
+
+    def connector_for(name: str) -> type:
+        return platforms.platform(name).connector_class()
+
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for name in platforms.names():
+        connector = connector_for(name)
+        rows.append(
+            (
+                f"{PREFIX}{name.upper()}_BASE_URL",
+                f"Base URL of the {name} API only (over `RUCHE_BASE_URL`).",
+            )
+        )
+        version_env = getattr(connector, "api_version_env", None)
+        if version_env and version_env not in seen:
+            seen.add(version_env)
+            users = [
+                n
+                for n in platforms.names()
+                if getattr(connector_for(n), "api_version_env", None) == version_env
+            ]
+            rows.append(
+                (
+                    version_env,
+                    f"API version for {', '.join(users)}. Unset: `{connector.api_version}`.",
+                )
+            )
+    return rows
+
+
+def markdown_table() -> str:
+    """The README's settings table."""
+    lines = ["| variable | default | what |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "unset" if default is None else f"`{default}`"
+        lines.append(f"| `{PREFIX}{name}` | {shown} | {field.description} |")
+    for name, description in platform_variables():
+        lines.append(f"| `{name}` | unset | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(markdown_table(), end="")
