@@ -117,6 +117,15 @@ class GoogleAds(Connector):
     """searchStream answers a whole query at once (no page size exists): here the number of
     days of daily metrics asked per request."""
 
+    settings_envs = (
+        (
+            LOGIN_CUSTOMER_ID_ENV,
+            "The Google Ads manager account's 10-digit id, sent as `login-customer-id` when the "
+            "token's user reaches the client accounts through it.",
+        ),
+    )
+    """Deployment-wide variables of this platform, listed in the README's settings table."""
+
     _customer: dict[str, Any] | None = None
     _headers: dict[str, str] | None = None
 

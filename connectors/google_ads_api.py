@@ -27,7 +27,6 @@ Found" that is not JSON (same issue, and cohnen/mcp-google-ads#21: "v19 was suns
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -36,6 +35,7 @@ import requests
 
 from connectors.http import Failure, default_classify
 from ruche.platforms.google import GOOGLE_ADS_API, GOOGLE_ADS_DEVELOPER_TOKEN_ENV
+from ruche.settings import platform_env
 
 GOOGLE_ADS_API_VERSION = GOOGLE_ADS_API.version
 """The Google Ads API version Ruche is built and tested against (the registry's API calendar)."""
@@ -93,16 +93,13 @@ _AUTHENTICATION_HINTS = {
 
 
 def developer_token(env: Mapping[str, str] | None = None) -> str | None:
-    env = os.environ if env is None else env
-    value = (env.get(DEVELOPER_TOKEN_ENV) or "").strip()
-    return value or None
+    return platform_env(DEVELOPER_TOKEN_ENV, env)
 
 
 def login_customer_id(env: Mapping[str, str] | None = None) -> str | None:
     """The manager id for `login-customer-id`, digits only (users type `123-456-7890`);
     ValueError naming the setting when it is not ten digits."""
-    env = os.environ if env is None else env
-    raw = (env.get(LOGIN_CUSTOMER_ID_ENV) or "").strip()
+    raw = platform_env(LOGIN_CUSTOMER_ID_ENV, env) or ""
     if not raw:
         return None
     digits = raw.replace("-", "")

@@ -697,8 +697,8 @@ def fx_update(
         ),
     ],
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
 ) -> None:
     """Merge a newer ECB rates file into the warehouse (a bad or older file changes nothing);
     the next `ruche transform` converts with it."""
@@ -706,6 +706,7 @@ def fx_update(
     from ruche.load import connect
 
     _setup_logging(False)
+    warehouse = warehouse or settings().WAREHOUSE
     parse_ecb(file)  # a bad file is told before the warehouse is opened (and locked)
     con = connect(warehouse)
     try:

@@ -158,6 +158,19 @@ class Settings(BaseSettings):
         "a number of hours, more than 0 (e.g. 36)",
         gt=0,
     )
+    FX_MAX_CARRY_DAYS: int = _field(
+        7,
+        "Days the last ECB rate may be carried forward before the build fails for a missing "
+        "rate (weekends and holidays need 4; `ruche fx update` brings newer rates).",
+        "a whole number of days, 0 or more (e.g. 7)",
+        ge=0,
+    )
+    SENTIMENT_SCORER: str = _field(
+        "lexicon",
+        "The comment sentiment scorer: a built-in name (`lexicon`, `lexicon-upstream`, "
+        "`legacy`), an entry point of `ruche.sentiment_scorers`, or `module:Class`.",
+        "a scorer name (e.g. lexicon) or module:Class",
+    )
     # --- secrets
     AUTHOR_HASH_KEY: OptionalStr = _field(
         None,
@@ -245,6 +258,15 @@ def platform_variables() -> list[tuple[str, str]]:
                     f"API version for {', '.join(users)}. Unset: `{connector.api_version}`.",
                 )
             )
+    for name in platforms.names():
+        for variable, description in getattr(connector_for(name), "settings_envs", ()):
+            if variable not in seen:
+                seen.add(variable)
+                rows.append((variable, description))
+        for variable in platforms.platform(name).credential_envs:
+            if variable not in seen:
+                seen.add(variable)
+                rows.append((variable, f"A deployment-wide credential of {name} (secret)."))
     return rows
 
 
