@@ -240,7 +240,7 @@ def _variants(word: str, language: str) -> Iterable[str]:
     single = re.sub(r"(.)\1{2,}", r"\1", word)
     yield from (squeezed, single)
     if language == "fr" and len(word) > 4:
-        for suffix in ("es", "s", "e", "x"):
+        for suffix in ("es", "s", "e", "x"):  # not a platform name
             if word.endswith(suffix):
                 yield word[: -len(suffix)]
     if language == "nl" and len(word) > 4:
