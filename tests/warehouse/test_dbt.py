@@ -61,6 +61,7 @@ MARTS = (
     "rpt_targets_monthly",
     "rpt_response_monthly",
     "rpt_backlog_current",
+    "rpt_comments_to_answer",
 )
 PRIMARY_KEYS = {
     "dim_clients": "client_id",
@@ -78,6 +79,7 @@ PRIMARY_KEYS = {
     "rpt_targets_monthly": "target_key",
     "rpt_response_monthly": "response_monthly_key",
     "rpt_backlog_current": "backlog_key",
+    "rpt_comments_to_answer": "comment_key",
 }
 
 
