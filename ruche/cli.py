@@ -518,6 +518,76 @@ def transform(
 
 @app.command()
 @_user_errors
+def digest(
+    client: Annotated[
+        list[str] | None, typer.Option(help="Client id (repeatable; default: all).")
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(help="The morning, YYYY-MM-DD (default: today in each client's time zone)."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option(help="Send it (e-mail, chat) unless the ledger says it was sent.")
+    ] = False,
+    resend: Annotated[
+        bool, typer.Option(help="With --send: send again even if it was sent already.")
+    ] = False,
+    config: ConfigOption = None,
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the pages (default: reports/ next to the warehouse).",
+            envvar="RUCHE_REPORTS_DIR",
+        ),
+    ] = None,
+) -> None:
+    """The morning digest per client: write its HTML pages (preview), or --send it."""
+    from ruche.digest import run_digests
+    from ruche.errors import wait_for_warehouse
+
+    _setup_logging(False)
+    cfg = _load(config)
+    known = {c.id for c in cfg.clients}
+    unknown = [c for c in client or [] if c not in known]
+    if unknown:
+        _error(
+            f"--client {unknown[0]}: no such client in the configuration "
+            f"(known: {', '.join(sorted(known))})"
+        )
+        raise typer.Exit(2)
+    day = _parse_date(date, dt.date.today()) if date else None
+    if not warehouse.exists():
+        _error(
+            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
+            "or pass --warehouse"
+        )
+        raise typer.Exit(2)
+    if send:
+        wait_for_warehouse(warehouse)  # the ledger is written in the warehouse: one writer
+    results = run_digests(
+        warehouse, cfg, date=day, clients=client, send=send, force=resend, reports_dir=reports
+    )
+    failed = 0
+    for result in results:
+        for page in result.pages:
+            console.print(
+                f"{result.client_id} {result.date}: {page}", markup=False, highlight=False
+            )
+        for outcome in result.deliveries:
+            failed += outcome.status == "failed"
+            detail = f" ({outcome.error})" if outcome.error else ""
+            console.print(
+                f"  {outcome.key}: {outcome.status}{detail}", markup=False, highlight=False
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
 def run(
     config: ConfigOption = None,
     start: Annotated[str | None, typer.Option(help="First day (default: yesterday).")] = None,

@@ -171,6 +171,51 @@ class KpiTarget(_Strict):
     platform: Literal[PLATFORMS] | None = None  # type: ignore[valid-type]
 
 
+class SpikeThresholds(_Strict):
+    """When a day's comments on an account or a post are a spike: at least `min_comments` (or
+    `min_negative` negative ones) and more than `mad_factor` robust deviations (MAD × 1.4826)
+    above the median of the previous 28 days (same weekday when `per_weekday`)."""
+
+    min_comments: int = Field(default=10, ge=1)
+    min_negative: int = Field(default=3, ge=1)
+    mad_factor: float = Field(default=3.5, gt=0)
+    per_weekday: bool = False
+
+
+class ClientDigest(_Strict):
+    """Who receives the client's morning digest and alerts, and in which language."""
+
+    recipients: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
+        default_factory=list
+    )
+    languages: list[Literal["fr", "en"]] | None = None
+    """None: every digest language among the client's `languages` (French, else English)."""
+    chat_urls_env: EnvVarName | None = None
+    """An environment variable holding apprise URLs (space-separated) for this client's chat."""
+    spikes: SpikeThresholds = Field(default_factory=SpikeThresholds)
+
+
+class Smtp(_Strict):
+    """The mail server the digests go through. Secrets come from the environment."""
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    sender: str = Field(min_length=3)
+    username_env: EnvVarName | None = None
+    password_env: EnvVarName | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class Notifications(_Strict):
+    """Delivery of digests and alerts (`ruche digest --send`, the transform DAG's last task)."""
+
+    smtp: Smtp | None = None
+    chat_urls_env: EnvVarName | None = None
+    """An environment variable holding the agency's apprise URLs (space-separated)."""
+    attempts: int = Field(default=3, ge=1, le=10)
+
+
 class Account(_Strict):
     """One platform account of a client.
 
@@ -260,6 +305,7 @@ class Client(_Strict):
     business_hours: BusinessHours
     holidays: list[dt.date] = Field(default_factory=list)
     targets: list[KpiTarget] = Field(default_factory=list)
+    digest: ClientDigest = Field(default_factory=ClientDigest)
     accounts: Accounts  # type: ignore[valid-type]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
@@ -296,6 +342,7 @@ class Agency(_Strict):
 
 class RucheConfig(_Strict):
     agency: Agency
+    notifications: Notifications = Field(default_factory=Notifications)
     clients: list[Client] = Field(min_length=1)
 
     def client(self, client_id: str) -> Client:
