@@ -574,16 +574,75 @@ def digest(
     for result in results:
         for page in result.pages:
             console.print(
-                f"{result.client_id} {result.date}: {page}", markup=False, highlight=False
+                f"{result.client_id} {result.date}: {page}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
         for outcome in result.deliveries:
             failed += outcome.status == "failed"
             detail = f" ({outcome.error})" if outcome.error else ""
             console.print(
-                f"  {outcome.key}: {outcome.status}{detail}", markup=False, highlight=False
+                f"  {outcome.key}: {outcome.status}{detail}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def report(
+    client: Annotated[
+        list[str] | None, typer.Option(help="Client id (repeatable; default: all).")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option(help="The month, YYYY-MM (default: last month).")
+    ] = None,
+    pdf: Annotated[bool, typer.Option(help="Also print a PDF (needs headless Chromium).")] = True,
+    config: ConfigOption = None,
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the reports (default: reports/ next to the warehouse).",
+            envvar="RUCHE_REPORTS_DIR",
+        ),
+    ] = None,
+) -> None:
+    """The monthly performance report per client: each KPI against its target, with charts."""
+    from ruche.digest import previous_month, run_reports
+    from ruche.digest.monthly import find_pdf_browser
+
+    _setup_logging(False)
+    cfg = _load(config)
+    if month is None:
+        first = previous_month(dt.date.today())
+    else:
+        try:
+            first = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            _error(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
+            raise typer.Exit(2) from None
+    if not warehouse.exists():
+        _error(
+            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
+            "or pass --warehouse"
+        )
+        raise typer.Exit(2)
+    if pdf and find_pdf_browser() is None:
+        console.print("no headless Chromium found: HTML only (install chromium for PDF)")
+    for client_id, files in run_reports(
+        warehouse, cfg, month=first, clients=client, reports_dir=reports, pdf=pdf
+    ).items():
+        for path in files:
+            console.print(
+                f"{client_id} {first:%Y-%m}: {path}", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 @app.command()

@@ -159,3 +159,44 @@ def run_digests(
     finally:
         con.close()
     return results
+
+
+def previous_month(day: dt.date) -> dt.date:
+    """The first day of the month before `day`'s: the month a report is presented for."""
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def run_reports(
+    warehouse: str | Path,
+    config: RucheConfig,
+    *,
+    month: dt.date,
+    clients: list[str] | None = None,
+    reports_dir: str | Path | None = None,
+    pdf: bool = True,
+) -> dict[str, list[Path]]:
+    """Write each client's monthly performance report (HTML, and PDF when a headless Chromium
+    is installed and `pdf`) for the month starting `month`; returns the files per client."""
+    from ruche.digest.i18n import languages_for
+    from ruche.digest.monthly import collect_month, print_pdf, render_month
+
+    out_root = Path(reports_dir) if reports_dir else default_reports_dir(warehouse)
+    written: dict[str, list[Path]] = {}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        for client in config.clients:
+            if clients and client.id not in clients:
+                continue
+            data = collect_month(con, client, month)
+            files = written.setdefault(client.id, [])
+            for lang in languages_for(list(client.languages), client.digest.languages):
+                page = render_month(data, lang).write(out_root / client.id)
+                files.append(page)
+                if pdf:
+                    printed = print_pdf(page)
+                    if printed:
+                        files.append(printed)
+    finally:
+        con.close()
+    return written
