@@ -71,6 +71,7 @@ ConnId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")]
 _HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _CRON_RE = re.compile(r"^(\S+\s+){4}\S+$|^@(daily|hourly|weekly|midnight)$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ConfigError(ValueError):
@@ -185,14 +186,22 @@ class SpikeThresholds(_Strict):
 class ClientDigest(_Strict):
     """Who receives the client's morning digest and alerts, and in which language."""
 
-    recipients: list[Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")]] = Field(
-        default_factory=list
-    )
+    recipients: list[str] = Field(default_factory=list)
     languages: list[Literal["fr", "en"]] | None = None
     """None: every digest language among the client's `languages` (French, else English)."""
     chat_urls_env: EnvVarName | None = None
     """An environment variable holding apprise URLs (space-separated) for this client's chat."""
     spikes: SpikeThresholds = Field(default_factory=SpikeThresholds)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not _EMAIL_RE.match(address):
+                raise ValueError(
+                    f"expected e-mail addresses such as 'cm@agency.example', got {address!r}"
+                )
+        return value
 
 
 class Smtp(_Strict):
