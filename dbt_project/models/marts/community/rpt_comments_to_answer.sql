@@ -185,7 +185,7 @@ final as (
         received_outside_business_hours,
         row_number() over (
             partition by client_id
-            order by is_negative desc, age_business_minutes desc, age_minutes desc, comment_key
+            order by is_negative desc, age_business_minutes desc, age_minutes desc, comment_key asc
         ) as priority_rank
     from ages
 
