@@ -729,6 +729,14 @@ def demo(
             _error(str(exc))
             raise typer.Exit(1) from None
         timing.add("dbt docs", time.monotonic() - step)
+    with console.status("monthly performance reports…"):
+        from ruche.digest import previous_month, run_reports
+        from ruche.digest.monthly import find_pdf_browser, print_pdf
+
+        step = time.monotonic()
+        month = previous_month(dt.date.today())
+        reports = run_reports(paths.warehouse, config, month=month, reports_dir=paths.reports)
+        timing.add("monthly reports", time.monotonic() - step)
     table = Table(title=f"Demo clients, last {days} days (from the published marts)")
     columns = [
         ("client", "client", "{}"),
@@ -755,6 +763,18 @@ def demo(
     Console(width=max(console.width, 130)).print(table)
     for name, seconds in timing.steps.items():
         console.print(f"  {name}: {seconds:.0f}s")
+    console.print("\nMorning digests (written by the transform DAG's digest task) and reports:")
+    for client in config.clients:
+        files = []
+        for page in sorted((paths.reports / client.id).glob("digest-*.html")):
+            files += [page, *filter(None, [print_pdf(page)])]
+        files += reports.get(client.id, [])
+        for path in files:
+            console.print(f"  {client.id}: {path}", markup=False, highlight=False, soft_wrap=True)
+    if find_pdf_browser() is None:
+        console.print(
+            "  (no headless Chromium found: reports in HTML only; install chromium for PDF)"
+        )
     console.print(
         f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"
