@@ -45,13 +45,9 @@ intervals as (
 
 ),
 
--- the comments' own links, from every organic platform's conformed comments
 comment_links as (
 
-    {{ union_platform_models(
-        'int_{platform}__comments', family='organic',
-        columns=['platform', 'comment_id', 'permalink_url']
-    ) }}
+    select * from {{ ref('int_comment_links') }}
 
 ),
 
@@ -146,8 +142,7 @@ ages as (
     left join posts
         on waiting.post_key = posts.post_key
     left join comment_links
-        on waiting.platform = comment_links.platform
-        and waiting.comment_id = comment_links.comment_id
+        on waiting.comment_key = comment_links.comment_key
     left join accounts_named
         on waiting.platform = accounts_named.platform
         and waiting.account_id = accounts_named.account_id
