@@ -3,7 +3,9 @@
 
 Runs the dbt project (one `dbt build`: models and tests) over the warehouse, then publishes the
 marts to a separate DuckDB file renamed over the previous one, so BI tools never see a
-half-built mart and never hold a lock the pipeline needs.
+half-built mart and never hold a lock the pipeline needs. Then `digest` writes each client's
+morning digest under the reports folder and sends it (e-mail, chat) once per day; a failed send
+is recorded in `ops.notifications` and never fails the publish.
 
 Scheduled on the raw Assets of every platform, with a time fallback: it runs as soon as all
 platforms loaded, or at the fallback time anyway, so one platform's outage never holds back the
@@ -60,7 +62,32 @@ def ruche_transform():
         report = pipeline.publish(paths.warehouse, paths.published, run_id=context["run_id"])
         return {"published": str(report.path), "tables": report.tables}
 
-    dbt_build() >> publish()
+    @task(pool=WRITER_POOL)
+    def digest(**context) -> dict:
+        """Each client's morning digest, written and sent once (ops.notifications); spike alerts
+        to chat. A failed send is retried, recorded and logged, never raised: the publish before
+        it stays green and the next run tries it again."""
+        import pendulum as pdl
+
+        from ruche.config import load_config
+        from ruche.digest import run_digests
+        from ruche.orchestration import Paths
+
+        paths = Paths.from_env()
+        # asset-triggered runs have no logical date: the run's own time says which morning it is
+        instant = context.get("logical_date") or context["dag_run"].run_after or pdl.now("UTC")
+        results = run_digests(paths.warehouse, load_config(paths.config), send=True, now=instant)
+        return {
+            r.client_id: {
+                "date": r.date.isoformat(),
+                "pages": [str(p) for p in r.pages],
+                "spikes": r.spikes,
+                "deliveries": {o.key: o.status for o in r.deliveries},
+            }
+            for r in results
+        }
+
+    dbt_build() >> publish() >> digest()
 
 
 ruche_transform()

@@ -564,6 +564,135 @@ def transform(
 
 @app.command()
 @_user_errors
+def digest(
+    client: Annotated[
+        list[str] | None, typer.Option(help="Client id (repeatable; default: all).")
+    ] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(help="The morning, YYYY-MM-DD (default: today in each client's time zone)."),
+    ] = None,
+    send: Annotated[
+        bool, typer.Option(help="Send it (e-mail, chat) unless the ledger says it was sent.")
+    ] = False,
+    resend: Annotated[
+        bool, typer.Option(help="With --send: send again even if it was sent already.")
+    ] = False,
+    config: ConfigOption = None,
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the pages (default: reports/ next to the warehouse).",
+            envvar="RUCHE_REPORTS_DIR",
+        ),
+    ] = None,
+) -> None:
+    """The morning digest per client: write its HTML pages (preview), or --send it."""
+    from ruche.digest import run_digests
+    from ruche.errors import wait_for_warehouse
+
+    _setup_logging(False)
+    cfg = _load(config)
+    known = {c.id for c in cfg.clients}
+    unknown = [c for c in client or [] if c not in known]
+    if unknown:
+        _error(
+            f"--client {unknown[0]}: no such client in the configuration "
+            f"(known: {', '.join(sorted(known))})"
+        )
+        raise typer.Exit(2)
+    day = _parse_date(date, dt.date.today()) if date else None
+    if not warehouse.exists():
+        _error(
+            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
+            "or pass --warehouse"
+        )
+        raise typer.Exit(2)
+    if send:
+        wait_for_warehouse(warehouse)  # the ledger is written in the warehouse: one writer
+    results = run_digests(
+        warehouse, cfg, date=day, clients=client, send=send, force=resend, reports_dir=reports
+    )
+    failed = 0
+    for result in results:
+        for page in result.pages:
+            console.print(
+                f"{result.client_id} {result.date}: {page}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        for outcome in result.deliveries:
+            failed += outcome.status == "failed"
+            detail = f" ({outcome.error})" if outcome.error else ""
+            console.print(
+                f"  {outcome.key}: {outcome.status}{detail}",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
+def report(
+    client: Annotated[
+        list[str] | None, typer.Option(help="Client id (repeatable; default: all).")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option(help="The month, YYYY-MM (default: last month).")
+    ] = None,
+    pdf: Annotated[bool, typer.Option(help="Also print a PDF (needs headless Chromium).")] = True,
+    config: ConfigOption = None,
+    warehouse: Annotated[
+        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
+    ] = DEFAULT_WAREHOUSE,
+    reports: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the reports (default: reports/ next to the warehouse).",
+            envvar="RUCHE_REPORTS_DIR",
+        ),
+    ] = None,
+) -> None:
+    """The monthly performance report per client: each KPI against its target, with charts."""
+    from ruche.digest import previous_month, run_reports
+    from ruche.digest.monthly import find_pdf_browser
+
+    _setup_logging(False)
+    cfg = _load(config)
+    if month is None:
+        first = previous_month(dt.date.today())
+    else:
+        try:
+            first = dt.date.fromisoformat(f"{month}-01")
+        except ValueError:
+            _error(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
+            raise typer.Exit(2) from None
+    if not warehouse.exists():
+        _error(
+            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
+            "or pass --warehouse"
+        )
+        raise typer.Exit(2)
+    if pdf and find_pdf_browser() is None:
+        console.print("no headless Chromium found: HTML only (install chromium for PDF)")
+    for client_id, files in run_reports(
+        warehouse, cfg, month=first, clients=client, reports_dir=reports, pdf=pdf
+    ).items():
+        for path in files:
+            console.print(
+                f"{client_id} {first:%Y-%m}: {path}", markup=False, highlight=False, soft_wrap=True
+            )
+
+
+@app.command()
+@_user_errors
 def run(
     config: ConfigOption = None,
     start: Annotated[
@@ -664,6 +793,14 @@ def demo(
             _error(str(exc))
             raise typer.Exit(1) from None
         done("docs (dbt docs generate --static)", time.monotonic() - step)
+    with console.status("monthly performance reports…"):
+        from ruche.digest import previous_month, run_reports
+        from ruche.digest.monthly import find_pdf_browser, print_pdf
+
+        step = time.monotonic()
+        month = previous_month(dt.date.today())
+        reports = run_reports(paths.warehouse, config, month=month, reports_dir=paths.reports)
+        done("monthly reports", time.monotonic() - step)
     rows = demo_mod.client_summary(paths.published, days)
     table = demo_mod.summary_table(rows, days, dt.datetime.now(dt.UTC))
     Console(width=max(console.width, 160)).print(table)
@@ -675,6 +812,18 @@ def demo(
         markup=False,
         highlight=False,
     )
+    console.print("\nMorning digests (written by the transform DAG's digest task) and reports:")
+    for client in config.clients:
+        files = []
+        for page in sorted((paths.reports / client.id).glob("digest-*.html")):
+            files += [page, *filter(None, [print_pdf(page)])]
+        files += reports.get(client.id, [])
+        for path in files:
+            console.print(f"  {client.id}: {path}", markup=False, highlight=False, soft_wrap=True)
+    if find_pdf_browser() is None:
+        console.print(
+            "  (no headless Chromium found: reports in HTML only; install chromium for PDF)"
+        )
     console.print(
         f"\n[green]Done in {time.monotonic() - began:.0f}s.[/green]\n"
         f"  Published marts (open read-only in any BI tool): {paths.published}\n"

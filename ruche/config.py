@@ -72,6 +72,7 @@ ConnId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")]
 _HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _CRON_RE = re.compile(r"^(\S+\s+){4}\S+$|^@(daily|hourly|weekly|midnight)$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ConfigError(ValueError):
@@ -172,6 +173,59 @@ class KpiTarget(_Strict):
     platform: Literal[PLATFORMS] | None = None  # type: ignore[valid-type]
 
 
+class SpikeThresholds(_Strict):
+    """When a day's comments on an account or a post are a spike: at least `min_comments` (or
+    `min_negative` negative ones) and more than `mad_factor` robust deviations (MAD × 1.4826)
+    above the median of the previous 28 days (same weekday when `per_weekday`)."""
+
+    min_comments: int = Field(default=10, ge=1)
+    min_negative: int = Field(default=3, ge=1)
+    mad_factor: float = Field(default=3.5, gt=0)
+    per_weekday: bool = False
+
+
+class ClientDigest(_Strict):
+    """Who receives the client's morning digest and alerts, and in which language."""
+
+    recipients: list[str] = Field(default_factory=list)
+    languages: list[Literal["fr", "en"]] | None = None
+    """None: every digest language among the client's `languages` (French, else English)."""
+    chat_urls_env: EnvVarName | None = None
+    """An environment variable holding apprise URLs (space-separated) for this client's chat."""
+    spikes: SpikeThresholds = Field(default_factory=SpikeThresholds)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if not _EMAIL_RE.match(address):
+                raise ValueError(
+                    f"expected e-mail addresses such as 'cm@agency.example', got {address!r}"
+                )
+        return value
+
+
+class Smtp(_Strict):
+    """The mail server the digests go through. Secrets come from the environment."""
+
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "starttls"
+    sender: str = Field(min_length=3)
+    username_env: EnvVarName | None = None
+    password_env: EnvVarName | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+
+
+class Notifications(_Strict):
+    """Delivery of digests and alerts (`ruche digest --send`, the transform DAG's last task)."""
+
+    smtp: Smtp | None = None
+    chat_urls_env: EnvVarName | None = None
+    """An environment variable holding the agency's apprise URLs (space-separated)."""
+    attempts: int = Field(default=3, ge=1, le=10)
+
+
 class Account(_Strict):
     """One platform account of a client.
 
@@ -266,6 +320,7 @@ class Client(_Strict):
     holidays: list[dt.date] = Field(default_factory=list)
     """Closures of the client's own, on top of the public holidays."""
     targets: list[KpiTarget] = Field(default_factory=list)
+    digest: ClientDigest = Field(default_factory=ClientDigest)
     accounts: Accounts  # type: ignore[valid-type]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
@@ -377,6 +432,7 @@ class Agency(_Strict):
 
 class RucheConfig(_Strict):
     agency: Agency
+    notifications: Notifications = Field(default_factory=Notifications)
     clients: list[Client] = Field(min_length=1)
 
     def client(self, client_id: str) -> Client:

@@ -64,6 +64,11 @@ class DemoPaths:
     def docs(self) -> Path:
         return self.out / "docs"
 
+    @property
+    def reports(self) -> Path:
+        """The morning digests and monthly reports."""
+        return self.out / "reports"
+
 
 @dataclass
 class StepTiming:
@@ -87,6 +92,7 @@ def airflow_env(paths: DemoPaths, config_path: Path, base_url: str, config: Any)
             "RUCHE_WAREHOUSE": str(paths.warehouse.resolve()),
             "RUCHE_PUBLISHED": str(paths.published.resolve()),
             "RUCHE_DOCS_DIR": str(paths.docs.resolve()),
+            "RUCHE_REPORTS_DIR": str(paths.reports.resolve()),
             "RUCHE_BASE_URL": base_url,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",

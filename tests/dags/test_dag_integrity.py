@@ -17,7 +17,7 @@ DAGS = ROOT / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 WRITER_TASKS = {  # tasks that write the DuckDB warehouse (or read it while others may write)
     "ruche_ingest": {f"load_{name}" for name in platforms.names()},
-    "ruche_transform": {"dbt_build", "publish"},
+    "ruche_transform": {"dbt_build", "publish", "digest"},
 }
 
 

@@ -62,6 +62,7 @@ MARTS = (
     "rpt_targets_monthly",
     "rpt_response_monthly",
     "rpt_backlog_current",
+    "rpt_comments_to_answer",
 )
 PRIMARY_KEYS = {
     "dim_clients": "client_id",
@@ -80,6 +81,7 @@ PRIMARY_KEYS = {
     "rpt_targets_monthly": "target_key",
     "rpt_response_monthly": "response_monthly_key",
     "rpt_backlog_current": "backlog_key",
+    "rpt_comments_to_answer": "comment_key",
 }
 
 
@@ -1329,7 +1331,7 @@ def test_readme_queries_answer_right_on_the_published_file(build, published, dem
     were the world's day, against figures recomputed from the comments."""
     today = NOW.astimezone(PACIFIC).date() + dt.timedelta(days=1)  # 2026-11-20
     queries = readme_queries()
-    assert len(queries) == 4
+    assert len(queries) == 5
     con = duckdb.connect(str(published), read_only=True)
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -1340,7 +1342,12 @@ def test_readme_queries_answer_right_on_the_published_file(build, published, dem
             results.append([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
     finally:
         con.close()
-    response, backlog, targets, campaigns = results
+    response, backlog, to_answer, targets, campaigns = results
+    # comments to answer: every one of the mart, each client's in priority order
+    [count] = query(build.warehouse, "SELECT count(*) AS n FROM marts.rpt_comments_to_answer")
+    assert len(to_answer) == count["n"] > 0
+    ranks = [(r["client_id"], r["priority_rank"]) for r in to_answer]
+    assert ranks == sorted(ranks)
     comments = comments_frame(build.warehouse)
     received = [
         c

@@ -24,6 +24,8 @@ final as (
         is_hidden,
         -- the Page writing on its own post is the brand
         coalesce(author_id = page_id, false) as is_brand_reply,
+        -- the comment's own link (Graph `permalink_url`)
+        permalink_url,
         loaded_at
     from comments
 

@@ -25,6 +25,8 @@ final as (
         is_hidden,
         -- the IG professional account writing on its own media is the brand
         coalesce(author_id = ig_user_id, false) as is_brand_reply,
+        -- Instagram gives comments no link of their own: the media's permalink is used instead
+        cast(null as {{ dbt.type_string() }}) as permalink_url,
         loaded_at
     from comments
 

@@ -1,0 +1,44 @@
+"""The transform DAG's `digest` task, run by `airflow dags test` after a real dbt build and
+publish: with the mail server refusing everything, the publish stays green, the DAG run
+succeeds, and the send is recorded failed with the server's reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+from ruche import demo
+
+from ..warehouse.test_dbt import query
+from .test_delivery import write_config
+
+LOGICAL = dt.datetime(2026, 11, 20, 7, 0, tzinfo=dt.UTC)
+
+
+def test_a_failing_mail_server_never_fails_the_publish(
+    morning_build, smtp_server, sandbox_session, demo_config, tmp_path
+):
+    inbox, port = smtp_server(fail_with="451 4.3.0 Mail server temporarily rejected message")
+    config = write_config(tmp_path, port, attempts=2)
+    paths = demo.DemoPaths(tmp_path / "out")
+    paths.warehouse.parent.mkdir(parents=True)
+    shutil.copy(morning_build, paths.warehouse)
+    env = demo.airflow_env(paths, config, sandbox_session.url, demo_config)
+    env["RUCHE_REPORTS_DIR"] = str(tmp_path / "reports")
+    log = tmp_path / "airflow.log"
+    demo.prepare_airflow(env, log)
+
+    # raises when the run (or any task) failed
+    demo.airflow(["dags", "test", "ruche_transform", LOGICAL.isoformat()], env, log)
+
+    text = log.read_text(errors="replace")
+    assert "task_id=digest" in text or "digest" in text
+    assert paths.published.is_file()
+    assert inbox.attempts == 2  # tried, and retried once
+    [row] = query(paths.warehouse, "SELECT * FROM ops.notifications WHERE channel = 'email'")
+    assert row["client_id"] == "cafe_lumiere" and row["digest_date"] == dt.date(2026, 11, 20)
+    assert row["status"] == "failed" and "451" in row["error"]
+    assert "temporarily rejected" in row["error"]
+    # every client's page was written all the same
+    pages = sorted(p.name for p in (tmp_path / "reports").rglob("digest-*.html"))
+    assert len(pages) == 4  # cafe (fr), stride (en), maison (fr and en)
