@@ -580,13 +580,13 @@ def digest(
     ] = False,
     config: ConfigOption = None,
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     reports: Annotated[
         Path | None,
         typer.Option(
-            help="Folder of the pages (default: reports/ next to the warehouse).",
-            envvar="RUCHE_REPORTS_DIR",
+            help="Folder of the pages [default: $RUCHE_REPORTS_DIR, else reports/ next "
+            "to the warehouse]."
         ),
     ] = None,
 ) -> None:
@@ -595,6 +595,7 @@ def digest(
     from ruche.errors import wait_for_warehouse
 
     _setup_logging(False)
+    warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
     known = {c.id for c in cfg.clients}
     unknown = [c for c in client or [] if c not in known]
@@ -650,13 +651,13 @@ def report(
     pdf: Annotated[bool, typer.Option(help="Also print a PDF (needs headless Chromium).")] = True,
     config: ConfigOption = None,
     warehouse: Annotated[
-        Path, typer.Option(help="DuckDB warehouse file.", envvar="RUCHE_WAREHOUSE")
-    ] = DEFAULT_WAREHOUSE,
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
     reports: Annotated[
         Path | None,
         typer.Option(
-            help="Folder of the reports (default: reports/ next to the warehouse).",
-            envvar="RUCHE_REPORTS_DIR",
+            help="Folder of the reports [default: $RUCHE_REPORTS_DIR, else reports/ next "
+            "to the warehouse]."
         ),
     ] = None,
 ) -> None:
@@ -665,6 +666,7 @@ def report(
     from ruche.digest.monthly import find_pdf_browser
 
     _setup_logging(False)
+    warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
     if month is None:
         first = previous_month(dt.date.today())

@@ -103,6 +103,24 @@ class Settings(BaseSettings):
     DOCS_DIR: OptionalPath = _field(
         None, "Audit reports and dbt docs. Unset: `docs/` beside the warehouse.", "a folder path"
     )
+    REPORTS_DIR: OptionalPath = _field(
+        None,
+        "Morning digests and monthly reports. Unset: `reports/` beside the warehouse.",
+        "a folder path",
+    )
+    # --- delivery
+    SMTP_HOST: OptionalStr = _field(
+        None,
+        "The SMTP server's host, over the config's `notifications.smtp.host`.",
+        "a host name (e.g. smtp.example.com)",
+    )
+    SMTP_PORT: OptionalInt = _field(
+        None,
+        "The SMTP server's port, over the config's `notifications.smtp.port`.",
+        "a port number, 1 to 65535 (e.g. 587)",
+        ge=1,
+        le=65535,
+    )
     # --- the platforms
     BASE_URL: OptionalStr = _field(
         None,

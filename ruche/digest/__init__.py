@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +31,9 @@ class ClientDigest:
 
 def default_reports_dir(warehouse: str | Path) -> Path:
     """`RUCHE_REPORTS_DIR`, else `reports/` next to the warehouse."""
-    return Path(os.environ.get("RUCHE_REPORTS_DIR", str(Path(warehouse).parent / "reports")))
+    from ruche.settings import settings
+
+    return settings().REPORTS_DIR or Path(warehouse).parent / "reports"
 
 
 def morning_of(client: Client, instant: dt.datetime) -> dt.date:

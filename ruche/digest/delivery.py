@@ -179,8 +179,11 @@ def smtp_sender(settings: Notifications, message: EmailMessage) -> Callable[[], 
     smtp = settings.smtp
     if smtp is None:
         raise DeliveryError("no SMTP server configured (notifications.smtp in the config)")
-    host = os.environ.get("RUCHE_SMTP_HOST", smtp.host)
-    port = int(os.environ.get("RUCHE_SMTP_PORT", smtp.port))
+    from ruche.settings import settings
+
+    overrides = settings()
+    host = overrides.SMTP_HOST or smtp.host
+    port = overrides.SMTP_PORT or smtp.port
 
     def send() -> None:
         context = ssl.create_default_context()
