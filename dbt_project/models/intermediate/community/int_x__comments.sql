@@ -36,6 +36,8 @@ final as (
         false as is_hidden,
         -- the account replying in its own post's conversation is the brand
         coalesce(author_id = user_id, false) as is_brand_reply,
+        -- a post's own link: X opens any post by id under /i/web/status/
+        'https://x.com/i/web/status/' || comments.comment_id as permalink_url,
         loaded_at
     from comments
     left join landed
