@@ -17,28 +17,28 @@ final as (
 
     select
         'x' as platform,
-        client_id,
-        user_id as account_id,
-        post_id,
+        comments.client_id,
+        comments.user_id as account_id,
+        comments.post_id,
         comments.comment_id,
         -- a reply whose parent reply is not landed (deleted, which X reports as a partial
         -- error, or older than recent search's reach) hangs from the post itself
         landed.comment_id as parent_comment_id,
-        created_at,
-        author_id,
-        author_name,
+        comments.created_at,
+        comments.author_id,
+        comments.author_name,
         -- X starts a reply with the @handles of the thread it answers: people's handles, so
         -- they are cut (the pseudonymised author is the only identity the marts keep)
-        regexp_replace(message, '^(@[A-Za-z0-9_]+[[:space:]]+)+', '') as message,
-        like_count,
+        regexp_replace(comments.message, '^(@[A-Za-z0-9_]+[[:space:]]+)+', '') as message,
+        comments.like_count,
         -- X's v2 tweet object carries no hidden state (hiding is write-only), and search still
         -- returns hidden replies: none is known hidden
         false as is_hidden,
         -- the account replying in its own post's conversation is the brand
-        coalesce(author_id = user_id, false) as is_brand_reply,
+        coalesce(comments.author_id = comments.user_id, false) as is_brand_reply,
         -- a post's own link: X opens any post by id under /i/web/status/
         'https://x.com/i/web/status/' || comments.comment_id as permalink_url,
-        loaded_at
+        comments.loaded_at
     from comments
     left join landed
         on comments.parent_comment_id = landed.comment_id
