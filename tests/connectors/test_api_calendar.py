@@ -57,7 +57,12 @@ def _run(sandbox, tmp_path, client, name, account, *, now=NOW, run_id="calendar"
 
 # A metric each connector requests by default: the registry learning that the platform removed
 # it must be enough for the connector to stop asking (the registry is the one place it is said).
-DEFAULT_METRIC = {"facebook": "page_follows", "instagram": "reach", "meta_ads": "1d_view"}
+DEFAULT_METRIC = {
+    "facebook": "page_follows",
+    "instagram": "reach",
+    "meta_ads": "1d_view",
+    "linkedin_pages": "uniqueImpressionsCount",
+}
 
 
 @pytest.mark.parametrize("item", PLATFORMS, ids=lambda p: p.name)
