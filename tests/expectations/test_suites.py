@@ -47,12 +47,20 @@ ALL = [
     ("meta_ads", "adsets"),
     ("meta_ads", "ads"),
     ("meta_ads", "ad_insights"),
+    ("linkedin_pages", "network_size"),
+    ("linkedin_pages", "posts"),
+    ("linkedin_pages", "comments"),
+    ("linkedin_pages", "post_statistics"),
+    ("linkedin_pages", "share_statistics_daily"),
+    ("linkedin_pages", "follower_statistics_daily"),
 ]
 PARENT_ENTITY = {
     ("facebook", "comments"): "posts",
     ("facebook", "post_insights"): "posts",
     ("instagram", "comments"): "media",
     ("instagram", "media_insights"): "media",
+    ("linkedin_pages", "comments"): "posts",
+    ("linkedin_pages", "post_statistics"): "posts",
 }
 
 
@@ -61,11 +69,15 @@ PARENT_ENTITY = {
 
 @pytest.fixture(scope="module")
 def landing(sandbox_session, demo_config, tmp_path_factory) -> LandingZone:
-    """One demo client's 30 days on the three platforms, landed by the real connectors."""
+    """One demo client's 30 days on its platforms (and a LinkedIn page), landed by the real
+    connectors."""
     sandbox_session.faults.clear()
     zone = LandingZone(str(tmp_path_factory.mktemp("landing")))
     client = demo_config.client(CLIENT)
-    for platform in ("facebook", "instagram", "meta_ads"):
+    jobs = [(client, p) for p in ("facebook", "instagram", "meta_ads")]
+    # Café Lumière is not on LinkedIn: the first client that is.
+    jobs += [(c, p) for c, p, _a in demo_config.iter_accounts(platforms=["linkedin_pages"])][:1]
+    for client, platform in jobs:
         result = extract_account(
             client=client,
             platform=platform,
