@@ -168,7 +168,7 @@ def test_a_new_family_is_one_registry_entry(with_toy):
         faults = [r["fault"] for r in server.requests if r["path"].startswith("/toy/")]
         assert faults == [None, "toy_throttle", None, "usage_high"]
         health = http.get(f"{server.url}/__sandbox/health", timeout=10).json()
-        assert health["families"] == ["meta_graph", "toy"] and health["toy"] is True
+        assert health["families"] == list(registry.REGISTRY) and health["toy"] is True
 
 
 def test_the_sandbox_reads_plain_data_and_never_imports_ruche():
