@@ -82,6 +82,8 @@ class AccountRef:
     refetch_days: int | None = None
     fields: tuple[str, ...] | None = None
     token_source: str | None = None
+    store_comment_text: bool | None = None
+    """The account's override of the platform's `store_comment_text` (None: the default)."""
 
     def error_context(self) -> ErrorContext:
         return ErrorContext(

@@ -198,6 +198,7 @@ def extract_account(
         refetch_days=account.refetch_days,
         fields=tuple(account.fields) if account.fields else None,
         token_source=token_source(account),
+        store_comment_text=getattr(account, "store_comment_text", None),
     )
     result = AccountResult(client.id, platform, account.id, run_id, window)
     started = time.monotonic()

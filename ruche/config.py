@@ -241,6 +241,9 @@ class Account(_Strict):
     fields: list[str] | None = None
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
     enabled: bool = True
+    store_comment_text: bool | None = None
+    """Land comment text (True) or only its metadata (False); None: the platform's default
+    (`Platform.store_comment_text`: off for LinkedIn, whose terms restrict storing it)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -24,6 +24,7 @@ REGISTRY: dict[str, str] = {
     "google_ads": "connectors.sandbox.google_ads:FAMILY",
     "meta_graph": "connectors.sandbox.meta_graph:FAMILY",
     "x": "connectors.sandbox.x:FAMILY",
+    "linkedin": "connectors.sandbox.linkedin:FAMILY",
 }
 """Family name → ``module:attribute`` of its `Family` (imported on first use)."""
 
@@ -51,6 +52,9 @@ class ApiCall:
     """The first live rule of these kinds for this request (the header fault first)."""
     faults: list[str] = field(default_factory=list)
     """Kinds applied so far, recorded with the request."""
+    raw_query: str = ""
+    """The query string as sent (percent-encoding kept): Rest.li 2.0 values (`List(…)`,
+    `(key:value)`) are read from it, where decoding would hide how a client encoded them."""
 
 
 class FamilyApi(Protocol):

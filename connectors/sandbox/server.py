@@ -94,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
                 form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
                 params.update({k: v[-1] for k, v in form.items()})
         try:
-            self.sandbox.serve_api(self, method, split.path, params)
+            self.sandbox.serve_api(self, method, split.path, params, raw_query=split.query)
         except (BrokenPipeError, ConnectionResetError):
             log.debug("client went away during %s %s", method, split.path)
 
@@ -238,7 +238,14 @@ class SandboxServer:
 
     # ------------------------------------------------------------------ API requests
 
-    def serve_api(self, handler: _Handler, method: str, path: str, params: dict[str, str]) -> None:
+    def serve_api(
+        self,
+        handler: _Handler,
+        method: str,
+        path: str,
+        params: dict[str, str],
+        raw_query: str = "",
+    ) -> None:
         family = family_for(path)
         if family is None:
             served = "; ".join(f"{f.name}: {f.paths}" for f in families().values())
@@ -273,6 +280,7 @@ class SandboxServer:
             headers=handler.headers,
             base_url=self.url,
             take_fault=take_fault,
+            raw_query=raw_query,
         )
         context = api.begin(call)
         rule = take_fault(family.request_kinds)

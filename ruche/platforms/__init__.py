@@ -32,6 +32,10 @@ SUNSET_WARNING_DAYS = 30
 ACCOUNT_TIMEZONE = "account"
 """`Platform.reporting_day` value: days are the account's own timezone (ad accounts)."""
 
+EPOCH_MILLISECONDS = "epoch_ms"
+"""`Platform.timestamp_format` value: timestamps are integers, milliseconds since the Unix
+epoch (LinkedIn), not text a strptime format parses."""
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -90,7 +94,7 @@ class Platform:
     account_id_pattern: str  # a full-match regular expression on the configured id
     account_id_hint: str  # shown when an id does not match: what the id looks like
     reporting_day: str  # an IANA timezone, or ACCOUNT_TIMEZONE
-    timestamp_format: str  # strptime format of the platform's timestamps
+    timestamp_format: str  # strptime format of the platform's timestamps, or EPOCH_MILLISECONDS
     api: ApiVersion
     entities: tuple[Entity, ...]
     refetch_days: int = 0  # default re-fetch window (days); an account may override it
@@ -102,6 +106,9 @@ class Platform:
     removed_metrics: tuple[RemovedMetric, ...] = ()
     docs: str = ""  # the platform's reference section or docs page
     vendor: str = ""  # names the files its vendor's platforms share (Meta: meta_graph.py, meta.py)
+    store_comment_text: bool = True
+    """Whether comment text is landed at all (an account's `store_comment_text` overrides it):
+    off where the platform's terms restrict storing member content (LinkedIn)."""
 
     @property
     def home_names(self) -> tuple[str, ...]:
@@ -163,9 +170,9 @@ class Platform:
 # ---------------------------------------------------------------------- the registry
 def _entries() -> tuple[Platform, ...]:
     # One import per family module; a new family adds its module here.
-    from ruche.platforms import google, meta, x
+    from ruche.platforms import google, linkedin, meta, x
 
-    return (*meta.PLATFORMS, *google.PLATFORMS, *x.PLATFORMS)
+    return (*meta.PLATFORMS, *google.PLATFORMS, *x.PLATFORMS, *linkedin.PLATFORMS)
 
 
 REGISTRY: dict[str, Platform] = {p.name: p for p in _entries()}
@@ -250,6 +257,7 @@ def as_rows() -> list[dict[str, Any]]:
 
 __all__ = [
     "ACCOUNT_TIMEZONE",
+    "EPOCH_MILLISECONDS",
     "REGISTRY",
     "SUNSET_WARNING_DAYS",
     "ApiVersion",

@@ -63,6 +63,7 @@ DEFAULT_METRIC = {
     "meta_ads": "1d_view",
     "google_ads": "all_conversions",
     "x": "organic_metrics",
+    "linkedin_pages": "uniqueImpressionsCount",
 }
 
 

@@ -101,12 +101,12 @@ def test_a_registered_platform_gets_its_load_task_asset_and_transform_condition(
     ingest, transform = bag.dags["ruche_ingest"], bag.dags["ruche_transform"]
     assert "load_newplatform" in ingest.task_ids
     assert ingest.get_task("load_newplatform").pool
+    # every registered platform (newplatform included), none named here
     assert ingest.get_task("check_accounts").upstream_task_ids == {
-        f"load_{name}" for name in ("facebook", "instagram", "meta_ads", "newplatform")
+        f"load_{name}" for name in platforms.REGISTRY
     }
     assert _condition_uris(transform) == {
-        f"ruche://warehouse/raw/{name}"
-        for name in ("facebook", "instagram", "meta_ads", "newplatform")
+        f"ruche://warehouse/raw/{name}" for name in platforms.REGISTRY
     }
 
 

@@ -55,6 +55,12 @@ ALL = [
     ("x", "user"),
     ("x", "posts"),
     ("x", "comments"),
+    ("linkedin_pages", "network_size"),
+    ("linkedin_pages", "posts"),
+    ("linkedin_pages", "comments"),
+    ("linkedin_pages", "post_statistics"),
+    ("linkedin_pages", "share_statistics_daily"),
+    ("linkedin_pages", "follower_statistics_daily"),
 ]
 PARENT_ENTITY = {
     ("facebook", "comments"): "posts",
@@ -62,6 +68,8 @@ PARENT_ENTITY = {
     ("instagram", "comments"): "media",
     ("instagram", "media_insights"): "media",
     ("x", "comments"): "posts",
+    ("linkedin_pages", "comments"): "posts",
+    ("linkedin_pages", "post_statistics"): "posts",
 }
 
 

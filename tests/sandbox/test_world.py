@@ -49,6 +49,26 @@ def _snapshot(world: World, reverse: bool = False) -> dict:
             replies = {p["id"]: world.x_replies(p["id"]) for p in ordered}
             out[(platform, account_id)] = (world.x_user(account_id), posts, replies)
             continue
+        if platform == "linkedin_pages":
+            li_posts = world.linkedin_posts(account_id, SINCE, NOW)
+            ordered = list(reversed(li_posts)) if reverse else li_posts
+            li_details = {
+                p["id"]: (
+                    world.linkedin_comment_truth(p["id"]),
+                    world.linkedin_post_statistics(p["id"]),
+                )
+                for p in ordered
+            }
+            days = [NOW.date() - dt.timedelta(days=d) for d in range(2, 31)]
+            li_daily = [
+                (
+                    world.linkedin_daily_share_statistics(account_id, d),
+                    world.linkedin_follower_gains(account_id, d),
+                )
+                for d in days
+            ]
+            out[(platform, account_id)] = (li_posts, li_details, li_daily)
+            continue
         posts = world.posts(platform, account_id, SINCE, NOW)
         ordered = list(reversed(posts)) if reverse else posts
         details = {
@@ -97,7 +117,8 @@ def test_content_is_stable_when_the_clock_moves(demo_config, world):
 
 def test_accounts_and_nodes(world):
     accounts = world.accounts()
-    assert len(accounts) == 13  # 3 clients × (Facebook, Instagram, Meta Ads) + 2 Google Ads + 2 X
+    # 3 clients × (Facebook, Instagram, Meta Ads) + 2 Google Ads + 2 X + 2 LinkedIn pages
+    assert len(accounts) == 15
     assert ("stride_athletics", "meta_ads", ADS) in accounts
     page = world.page(PAGE)
     assert set(page) == {"id", "name", "followers_count", "fan_count", "link"}

@@ -31,6 +31,7 @@ from connectors.base import Window
 from connectors.http import RetryPolicy
 from connectors.landing import LandingBatch, LandingZone
 from connectors.runner import extract_account
+from ruche import platforms as registry
 
 from ..conftest import NOW
 
@@ -44,6 +45,14 @@ FAST_RETRY = RetryPolicy(
 )
 UTC = dt.UTC
 PACIFIC = ZoneInfo("America/Los_Angeles")
+META_ORGANIC = tuple(
+    p.name
+    for p in registry.REGISTRY.values()
+    if p.sandbox_family == "meta_graph" and p.family == "organic"
+)
+"""The reconciliations below read the Meta Graph world; LinkedIn Pages' are in
+tests/connectors/test_linkedin_pages.py."""
+META_ORGANIC_SQL = "(" + ", ".join(f"'{name}'" for name in META_ORGANIC) + ")"
 
 MARTS = (
     "dim_clients",
@@ -385,12 +394,13 @@ def test_every_mart_and_column_is_documented(build):
 def test_post_lifetime_counts_at_last_snapshot(build, world):
     rows = query(
         build.warehouse,
-        """
+        f"""
         SELECT posts.platform, posts.post_id, metrics.views, metrics.reach, metrics.reactions,
                metrics.comments, metrics.shares, metrics.saves, metrics.clicks, metrics.engagements
         FROM marts.dim_posts AS posts
         JOIN marts.fct_post_metrics_daily AS metrics
           ON metrics.post_key = posts.post_key AND metrics.snapshot_date = posts.last_snapshot_date
+        WHERE posts.platform IN {META_ORGANIC_SQL}
         """,
     )
     assert len(rows) > 200
@@ -426,13 +436,14 @@ def test_post_lifetime_counts_at_last_snapshot(build, world):
 def test_comments_and_brand_replies_per_post(build, world):
     rows = query(
         build.warehouse,
-        """
+        f"""
         SELECT posts.platform, posts.post_id,
                count(comments.comment_key) FILTER (WHERE NOT comments.is_brand_reply) AS received,
                count(comments.comment_key) FILTER (WHERE comments.is_brand_reply) AS brand,
                count(comments.comment_key) FILTER (WHERE comments.is_hidden) AS hidden
         FROM marts.dim_posts AS posts
         LEFT JOIN marts.fct_comments AS comments ON comments.post_key = posts.post_key
+        WHERE posts.platform IN {META_ORGANIC_SQL}
         GROUP BY 1, 2
         """,
     )
@@ -449,13 +460,13 @@ def test_comments_and_brand_replies_per_post(build, world):
 def test_first_response_and_business_minutes(build, world, demo_calendars):
     rows = query(
         build.warehouse,
-        """
+        f"""
         SELECT posts.platform, posts.post_id, comments.comment_id, comments.client_id, comments.created_at,
                comments.first_brand_reply_at, comments.is_answered, comments.response_minutes,
                comments.response_business_minutes, comments.received_outside_business_hours
         FROM marts.fct_comments AS comments
         JOIN marts.dim_posts AS posts ON posts.post_key = comments.post_key
-        WHERE NOT comments.is_brand_reply
+        WHERE NOT comments.is_brand_reply AND posts.platform IN {META_ORGANIC_SQL}
         """,
     )
     by_post = defaultdict(list)
@@ -494,7 +505,7 @@ def test_account_daily_matches_the_world(build, world):
     rows = query(
         build.warehouse,
         "SELECT platform, account_id, date_day, followers, new_followers, views, reach, engagements "
-        "FROM marts.fct_account_daily WHERE date_day <= ?",
+        f"FROM marts.fct_account_daily WHERE date_day <= ? AND platform IN {META_ORGANIC_SQL}",
         [NOW.astimezone(PACIFIC).date() - dt.timedelta(days=1)],
     )
     assert len(rows) >= 6 * 28
@@ -520,6 +531,13 @@ def test_commenter_identities_never_reach_the_marts(build, world):
     first_names: dict[str, str] = {}
     for post in query(build.warehouse, "SELECT platform, post_id FROM marts.dim_posts"):
         platform = post["platform"]
+        if platform == "linkedin_pages":  # members are person URNs only: none may reach a mart
+            needles.update(
+                c["actor"]
+                for c in world.linkedin_comment_truth(post["post_id"])
+                if not c["is_brand_reply"]
+            )
+            continue
         for comment in world.comment_truth(platform, post["post_id"]):
             if comment["is_brand_reply"]:
                 continue
@@ -1203,6 +1221,11 @@ def test_a_day_extracted_before_it_ended_never_shows_as_zero(build, world):
     expected = 0
     for platform, account_id in accounts:
         for day in days:
+            if platform == "linkedin_pages":  # UTC days, served once 2 days old: the same days
+                expected += world.linkedin_daily_share_statistics(account_id, day)[
+                    "impressionCount"
+                ]
+                continue
             truth = world.account_daily(platform, account_id, day)
             expected += truth["page_media_view" if platform == "facebook" else "views"]
     assert target["actual_value"] == expected
@@ -1292,15 +1315,20 @@ def expected_backlog(comments: list[dict], zones: dict[str, ZoneInfo], as_of: dt
     return out
 
 
+def organic_series(config) -> set[tuple[str, str]]:
+    """(client, platform) of every organic platform a client has an account on."""
+    return {
+        (client.id, platform)
+        for client in config.clients
+        for platform, accounts in client.accounts.by_platform().items()
+        if accounts and registry.platform(platform).family == "organic"
+    }
+
+
 def test_backlog_current_covers_every_series(build, demo_config):
     zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
     rows = query(build.warehouse, "SELECT * FROM marts.rpt_backlog_current")
-    series = {
-        (client.id, platform)
-        for client in demo_config.clients
-        for platform in client.accounts.by_platform()
-        if platform in ("facebook", "instagram")
-    }
+    series = organic_series(demo_config)
     assert {(r["client_id"], r["platform"]) for r in rows} == series
     comments = comments_frame(build.warehouse)
     for row in rows:
@@ -1354,7 +1382,8 @@ def test_readme_queries_answer_right_on_the_published_file(build, published, dem
         for c in comments
         if not c["is_brand_reply"] and c["created_date_local"] >= dt.date(2026, 11, 1)
     ]
-    assert len(response) == 9  # 3 clients × facebook, instagram, all
+    series = organic_series(demo_config)
+    assert len(response) == len(series) + len(demo_config.clients)  # each series, and `all`
     for row in response:
         group = [
             c
@@ -1371,7 +1400,7 @@ def test_readme_queries_answer_right_on_the_published_file(build, published, dem
         )
         assert row["is_month_complete"] is False  # November is under way
     zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
-    assert len(backlog) == 6  # every series, with activity on the last day or not
+    assert len(backlog) == len(series)  # every series, with activity on the last day or not
     for row in backlog:
         expected = expected_backlog(comments, zones, row["as_of_date"])
         assert row["unanswered_comments"] == expected[(row["client_id"], row["platform"])]
