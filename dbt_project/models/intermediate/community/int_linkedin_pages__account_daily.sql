@@ -22,9 +22,17 @@ followers as (
 
 days as (
 
-    select client_id, organization_id, date_day from shares
+    select
+        client_id,
+        organization_id,
+        date_day
+    from shares
     union
-    select client_id, organization_id, date_day from followers
+    select
+        client_id,
+        organization_id,
+        date_day
+    from followers
 
 ),
 

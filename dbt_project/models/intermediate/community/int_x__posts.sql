@@ -15,7 +15,10 @@ users as (
 
 handles as (
 
-    select user_id, username from users
+    select
+        user_id,
+        username
+    from users
     qualify row_number() over (partition by user_id order by snapshot_date desc) = 1
 
 ),
