@@ -806,6 +806,9 @@ def demo(
     rows = demo_mod.client_summary(paths.published, days)
     table = demo_mod.summary_table(rows, days, dt.datetime.now(dt.UTC))
     Console(width=max(console.width, 160)).print(table)
+    Console(width=max(console.width, 120)).print(
+        demo_mod.platform_table(demo_mod.platform_summary(paths.published))
+    )
     console.print(
         f"Spike days: days with a comment or negative-comment spike. Targets on pace: this "
         f"month's targets the month to date meets (sums prorated to the days elapsed). Data "

@@ -456,6 +456,96 @@ def client_summary(published: Path, days: int) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+PLATFORM_SQL = """
+-- One line per platform of the published marts: what each brought in, whatever its family.
+with accounts as (
+    select platform, count(*) as accounts from dim_accounts group by platform
+),
+posts as (
+    select platform, count(*) as posts from dim_posts group by platform
+),
+comments as (
+    select
+        platform,
+        count(*) filter (where not is_brand_reply) as comments_received,
+        count(*) filter (where is_brand_reply) as brand_replies
+    from fct_comments
+    group by platform
+),
+ads as (
+    select
+        platform,
+        count(distinct ad_key) as ads,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks,
+        sum(conversions) as conversions
+    from fct_ad_daily
+    group by platform
+)
+select
+    accounts.platform,
+    accounts.accounts,
+    posts.posts,
+    comments.comments_received,
+    comments.brand_replies,
+    ads.ads,
+    ads.impressions,
+    ads.clicks,
+    ads.conversions
+from accounts
+left join posts using (platform)
+left join comments using (platform)
+left join ads using (platform)
+order by accounts.platform
+"""
+
+
+def platform_summary(published: Path) -> list[dict[str, Any]]:
+    """One row per platform in the published BI file: accounts, posts, comments received and
+    brand replies (organic), ads, impressions, clicks and conversions (ads)."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(PLATFORM_SQL).fetchall()
+        names = [d[0] for d in con.description]
+    finally:
+        con.close()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def platform_table(rows: list[dict[str, Any]]) -> Any:
+    """The demo's per-platform table (a dash where the platform's family has no such figure)."""
+    from rich.table import Table
+
+    from ruche import platforms
+
+    table = Table(title="By platform (all demo clients, every day loaded)")
+    columns = (
+        ("platform", None),
+        ("accounts", "{:,.0f}"),
+        ("posts", "{:,.0f}"),
+        ("comments received", "{:,.0f}"),
+        ("brand replies", "{:,.0f}"),
+        ("ads", "{:,.0f}"),
+        ("impressions", "{:,.0f}"),
+        ("clicks", "{:,.0f}"),
+        ("conversions", "{:,.0f}"),
+    )
+    for title, _ in columns:
+        table.add_column(title, no_wrap=title == "platform")
+    keys = ("accounts", "posts", "comments_received", "brand_replies", "ads", "impressions")
+    keys += ("clicks", "conversions")
+    for row in rows:
+        label = platforms.platform(row["platform"]).label
+        cells = [label]
+        for key, (_, pattern) in zip(keys, columns[1:], strict=True):
+            value = row.get(key)
+            cells.append("–" if value is None else pattern.format(value))
+        table.add_row(*cells)
+    return table
+
+
 CUMULATIVE_KPIS = (
     "posts",
     "views",

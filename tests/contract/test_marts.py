@@ -92,3 +92,49 @@ def test_marts_equal_the_world(published, world, demo_config, name, client_id):
         assert value == expected, f"{name} {client_id} {measure}"
     # Something to reconcile: an empty world would pass every equality above.
     assert all(truth[m] for m in REQUIRED[item.family]), truth
+
+
+def test_the_demo_prints_one_line_per_platform_that_adds_up_to_the_world(
+    published, world, demo_config
+):
+    """`make demo`'s table by platform: every platform with demo accounts has its line, its
+    accounts are the config's, and its posts, comments and brand replies (organic) or impressions
+    and clicks (ads) equal the sandbox world's, summed over the demo clients."""
+    from rich.console import Console
+
+    from ruche import demo
+
+    rows = {row["platform"]: row for row in demo.platform_summary(published)}
+    configured = {}
+    for _client, name, _account in demo_config.iter_accounts():
+        configured[name] = configured.get(name, 0) + 1
+    assert {name: row["accounts"] for name, row in rows.items()} == configured
+    for name in configured:
+        item = registry.platform(name)
+        totals: dict[str, object] = {}
+        for client in demo_config.clients:
+            accounts = client.accounts.by_platform()[name]
+            if not accounts:
+                continue
+            truth = truth_of(item.sandbox_family).mart_truth(name, world, client, accounts, WINDOW)
+            for measure, value in truth.items():
+                if isinstance(value, set):
+                    totals[measure] = totals.get(measure, set()) | value
+                else:
+                    totals[measure] = totals.get(measure, 0) + value
+        row = rows[name]
+        if item.family == "organic":
+            assert row["posts"] == len(totals["post_ids"]), name
+            assert row["comments_received"] + row["brand_replies"] == len(totals["comment_ids"])
+            if "brand_replies" in totals:
+                assert row["brand_replies"] == totals["brand_replies"], name
+            assert row["ads"] is None, name
+        else:
+            assert row["posts"] is None and row["ads"] > 0, name
+            for measure in ("impressions", "clicks"):
+                if measure in totals:
+                    assert row[measure] == totals[measure], (name, measure)
+    console = Console(width=120, record=True)
+    console.print(demo.platform_table(list(rows.values())))
+    text = console.export_text()
+    assert all(registry.platform(name).label in text for name in configured)
