@@ -46,9 +46,10 @@
 {%- endmacro %}
 
 
-{#- minutes between two instants, with seconds precision (a double) -#}
+{#- minutes between two instants, to the millisecond (a double): counting second boundaries
+    would add up to a second to platforms that time comments in milliseconds (LinkedIn) -#}
 {% macro minutes_between(start_at, end_at) -%}
-    ({{ dbt.datediff(start_at, end_at, 'second') }} / 60.0)
+    ({{ dbt.datediff(start_at, end_at, 'millisecond') }} / 60000.0)
 {%- endmacro %}
 
 

@@ -29,6 +29,14 @@ def test_every_waiting_comment_once_with_its_age_link_and_priority(morning_build
             "FROM staging.stg_facebook__comments",
         )
     }
+    # X gives no link field but opens any post (a reply too) by its id
+    links.update(
+        {
+            (c["platform"], c["comment_id"]): f"https://x.com/i/web/status/{c['comment_id']}"
+            for c in query(morning_build, "SELECT platform, comment_id FROM marts.fct_comments")
+            if c["platform"] == "x"
+        }
+    )
     assert rows, "the sandbox world has comments waiting"
 
     expected = {}
@@ -53,7 +61,7 @@ def test_every_waiting_comment_once_with_its_age_link_and_priority(morning_build
         comment, as_of_at = expected[row["comment_key"]]
         assert row["as_of_at"] == as_of_at
         clock = (as_of_at - comment["created_at"]).total_seconds() / 60
-        assert row["age_minutes"] == clock
+        assert abs(row["age_minutes"] - clock) < 1e-9, row
         business = business_minutes(calendars[row["client_id"]], comment["created_at"], as_of_at)
         assert abs(row["age_business_minutes"] - business) < 1e-6, row
         assert row["age_business_minutes"] <= row["age_minutes"]
@@ -64,7 +72,8 @@ def test_every_waiting_comment_once_with_its_age_link_and_priority(morning_build
         assert row["link_url"] == (own or posts[row["post_key"]])
         assert row["link_target"] == ("comment" if own else "post")
 
-    # both kinds of link occur: Facebook comments carry their own, Instagram ones their post's
+    # both kinds of link occur: Facebook and X comments carry their own, Instagram and
+    # LinkedIn ones their post's
     assert {r["link_target"] for r in rows} == {"comment", "post"}
 
     # priority: per client 1..n, negative first, then the longest wait in business minutes
