@@ -116,6 +116,9 @@ class GoogleAds(Connector):
     page_size: int = DAYS_PER_REQUEST
     """searchStream answers a whole query at once (no page size exists): here the number of
     days of daily metrics asked per request."""
+    page_sizes = dict.fromkeys(GOOGLE_ADS.entity_names, 10**12)
+    """Rows one request can return, per entity (the benchmark's request minimum): searchStream
+    streams a query's whole result in one response, so the fewest requests are one per query."""
 
     settings_envs = (
         (
