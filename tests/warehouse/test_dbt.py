@@ -1325,7 +1325,8 @@ def organic_series(config) -> set[tuple[str, str]]:
     }
 
 
-def test_backlog_current_covers_every_series(build, demo_config):
+def test_backlog_current_covers_every_series(build, meta_config):
+    demo_config = meta_config  # the accounts this module's build extracted
     zones = {client.id: ZoneInfo(client.timezone) for client in demo_config.clients}
     rows = query(build.warehouse, "SELECT * FROM marts.rpt_backlog_current")
     series = organic_series(demo_config)
@@ -1354,9 +1355,10 @@ def readme_queries() -> list[str]:
     return [q.strip().rstrip(";") for block in blocks for q in block.split(";\n") if q.strip()]
 
 
-def test_readme_queries_answer_right_on_the_published_file(build, published, demo_config):
+def test_readme_queries_answer_right_on_the_published_file(build, published, meta_config):
     """Each example query of the README's BI section, run on the published file as if today
     were the world's day, against figures recomputed from the comments."""
+    demo_config = meta_config  # the accounts this module's build extracted
     today = NOW.astimezone(PACIFIC).date() + dt.timedelta(days=1)  # 2026-11-20
     queries = readme_queries()
     assert len(queries) == 5
@@ -1825,7 +1827,7 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
         if node["resource_type"] == "model"
         and any(f"marts/{folder}/" in node["original_file_path"] for folder in BI_MART_FOLDERS)
     }
-    assert len(contracted) == 11
+    assert len(contracted) == 12
     for name, node in contracted.items():
         assert node["config"]["contract"]["enforced"], name
         assert all(column.get("data_type") for column in node["columns"].values()), name
@@ -1834,7 +1836,7 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
         for exposure in manifest["exposures"].values()
     }
     queries = _readme_queries()
-    assert len(queries) == 4
+    assert len(queries) == 5
     con = duckdb.connect(str(published), read_only=True)
     try:
         for query in queries:
