@@ -4,8 +4,10 @@
 Runs the dbt project (one `dbt build`: models and tests) over the warehouse, then publishes the
 marts to a separate DuckDB file renamed over the previous one, so BI tools never see a
 half-built mart and never hold a lock the pipeline needs. Then `digest` writes each client's
-morning digest under the reports folder and sends it (e-mail, chat) once per day; a failed send
-is recorded in `ops.notifications` and never fails the publish.
+morning digest under the reports folder (HTML, and PDF when a headless Chromium is installed:
+`scripts/install-chromium.sh`; without one its log and result say so and the HTML is kept) and
+sends it (e-mail, chat) once per day; a failed send is recorded in `ops.notifications` and never
+fails the publish.
 
 Scheduled on the raw Assets of every platform, with a time fallback: it runs as soon as all
 platforms loaded, or at the fallback time anyway, so one platform's outage never holds back the
@@ -64,27 +66,36 @@ def ruche_transform():
 
     @task(pool=WRITER_POOL)
     def digest(**context) -> dict:
-        """Each client's morning digest, written and sent once (ops.notifications); spike alerts
-        to chat. A failed send is retried, recorded and logged, never raised: the publish before
-        it stays green and the next run tries it again."""
+        """Each client's morning digest, written (HTML, and PDF when a headless Chromium is
+        installed) and sent once (ops.notifications); spike alerts to chat. A failed send is
+        retried, recorded and logged, never raised: the publish before it stays green and the
+        next run tries it again. No Chromium is no failure: the result's `pdf` says why there
+        is no PDF."""
         import pendulum as pdl
 
         from ruche.config import load_config
-        from ruche.digest import run_digests
+        from ruche.digest import NO_PDF_BROWSER, run_digests
+        from ruche.digest.monthly import find_pdf_browser
         from ruche.orchestration import Paths
 
         paths = Paths.from_env()
         # asset-triggered runs have no logical date: the run's own time says which morning it is
         instant = context.get("logical_date") or context["dag_run"].run_after or pdl.now("UTC")
-        results = run_digests(paths.warehouse, load_config(paths.config), send=True, now=instant)
+        results = run_digests(
+            paths.warehouse, load_config(paths.config), send=True, now=instant, pdf=True
+        )
         return {
-            r.client_id: {
-                "date": r.date.isoformat(),
-                "pages": [str(p) for p in r.pages],
-                "spikes": r.spikes,
-                "deliveries": {o.key: o.status for o in r.deliveries},
-            }
-            for r in results
+            "pdf": "printed" if find_pdf_browser() else NO_PDF_BROWSER,
+            "clients": {
+                r.client_id: {
+                    "date": r.date.isoformat(),
+                    "pages": [str(p) for p in r.pages],
+                    "pdfs": [str(p) for p in r.pdfs],
+                    "spikes": r.spikes,
+                    "deliveries": {o.key: o.status for o in r.deliveries},
+                }
+                for r in results
+            },
         }
 
     dbt_build() >> publish() >> digest()

@@ -821,7 +821,9 @@ def demo(
     for client in config.clients:
         files = []
         for page in sorted((paths.reports / client.id).glob("digest-*.html")):
-            files += [page, *filter(None, [print_pdf(page)])]
+            # the digest task printed its PDF already where Chromium is installed
+            pdf = page.with_suffix(".pdf")
+            files += [page, *filter(None, [pdf if pdf.is_file() else print_pdf(page)])]
         files += reports.get(client.id, [])
         for path in files:
             console.print(f"  {client.id}: {path}", markup=False, highlight=False, soft_wrap=True)

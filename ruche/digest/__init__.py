@@ -2,8 +2,10 @@
 pages under the reports folder and sent by e-mail (charts inline) and chat, once per day.
 
 `ruche digest` (preview, `--send` to deliver) and the transform DAG's `digest` task call
-`run_digests`. Delivery problems are recorded in `ops.notifications` and logged, never raised:
-the publish before it stays green.
+`run_digests`; the task also prints each page to PDF when a headless Chromium is installed
+(`scripts/install-chromium.sh`), and says so, keeping the HTML, when none is. Delivery
+problems are recorded in `ops.notifications` and logged, never raised: the publish before it
+stays green.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ class ClientDigest:
     pages: list[Path] = field(default_factory=list)
     deliveries: list = field(default_factory=list)  # delivery.Outcome
     spikes: int = 0
+    pdfs: list[Path] = field(default_factory=list)
+
+
+NO_PDF_BROWSER = (
+    "no headless Chromium found on PATH (chromium, chromium-browser, google-chrome or chrome): "
+    "digests written as HTML only; run scripts/install-chromium.sh for the PDF"
+)
+"""What a run asked for PDFs says (log and the DAG task's result) when it cannot print them."""
 
 
 def default_reports_dir(warehouse: str | Path) -> Path:
@@ -52,16 +62,23 @@ def run_digests(
     reports_dir: str | Path | None = None,
     now: dt.datetime | None = None,
     sleep=None,
+    pdf: bool = False,
 ) -> list[ClientDigest]:
     """Write each client's digest pages (and send them when `send`) for the morning of `date`
     (default: today in each client's time zone). Reads the marts; with `send`, opens the
-    warehouse for writing to keep the notifications ledger."""
+    warehouse for writing to keep the notifications ledger. With `pdf`, each page is also
+    printed to PDF beside it when a headless Chromium is installed; without one, a warning
+    (`NO_PDF_BROWSER`) says so once and the HTML pages are kept."""
     from ruche.digest import delivery
     from ruche.digest.data import collect
     from ruche.digest.i18n import languages_for
+    from ruche.digest.monthly import find_pdf_browser, print_pdf
     from ruche.digest.render import platform_label, render
 
     now = now or dt.datetime.now(dt.UTC)
+    browser = find_pdf_browser() if pdf else None
+    if pdf and browser is None:
+        log.warning("%s", NO_PDF_BROWSER)
     out_root = Path(reports_dir) if reports_dir else default_reports_dir(warehouse)
     selected = [c for c in config.clients if not clients or c.id in clients]
     con = duckdb.connect(str(warehouse), read_only=not send)
@@ -109,6 +126,12 @@ def run_digests(
                 page = rendered.write(out_root / client.id)
                 result.pages.append(page)
                 log.info("digest of %s for %s (%s): %s", client.id, day, lang, page)
+                if browser is not None:
+                    # a page that does not print is logged by print_pdf; its HTML stays
+                    printed = print_pdf(page, browser)
+                    if printed is not None:
+                        result.pdfs.append(printed)
+                        log.info("digest of %s for %s (%s): %s", client.id, day, lang, printed)
                 if not send:
                     continue
                 if client.digest.recipients:

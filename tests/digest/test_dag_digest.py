@@ -1,6 +1,7 @@
 """The transform DAG's `digest` task, run by `airflow dags test` after a real dbt build and
 publish: with the mail server refusing everything, the publish stays green, the DAG run
-succeeds, and the send is recorded failed with the server's reason."""
+succeeds, and the send is recorded failed with the server's reason. The task prints each page
+to PDF when a headless Chromium is installed, and says so, keeping the HTML, when none is."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import datetime as dt
 import shutil
 
 from ruche import demo
+from ruche.digest import NO_PDF_BROWSER
+from ruche.digest.monthly import find_pdf_browser
 
 from ..warehouse.test_dbt import query
 from .test_delivery import write_config
@@ -42,3 +45,38 @@ def test_a_failing_mail_server_never_fails_the_publish(
     # every client's page was written all the same
     pages = sorted(p.name for p in (tmp_path / "reports").rglob("digest-*.html"))
     assert len(pages) == 4  # cafe (fr), stride (en), maison (fr and en)
+    # the nightly task prints the PDFs too (CI installs Chromium: scripts/install-chromium.sh)
+    pdfs = sorted((tmp_path / "reports").rglob("digest-*.pdf"))
+    if find_pdf_browser() is None:
+        assert not pdfs and NO_PDF_BROWSER in text
+    else:
+        assert sorted(p.with_suffix(".html").name for p in pdfs) == pages
+        assert all(p.read_bytes().startswith(b"%PDF-") for p in pdfs)
+        assert NO_PDF_BROWSER not in text
+
+
+def test_without_chromium_the_task_keeps_the_html_and_says_why(
+    morning_build, demo_config, tmp_path, monkeypatch, caplog
+):
+    """The task's callable (`run_digests(..., pdf=True)`, as the DAG calls it) on a machine
+    where no browser is on PATH: every page written, no PDF, no failure, one plain warning."""
+    from ruche.digest import run_digests
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert find_pdf_browser() is None
+    with caplog.at_level("WARNING", logger="ruche.digest"):
+        results = run_digests(
+            morning_build,
+            demo_config,
+            date=LOGICAL.date(),
+            reports_dir=tmp_path / "reports",
+            pdf=True,
+        )
+    assert sum(len(r.pages) for r in results) == 4 and all(
+        p.is_file() for r in results for p in r.pages
+    )
+    assert not any(r.pdfs for r in results)
+    assert not list((tmp_path / "reports").rglob("*.pdf"))
+    assert [r.getMessage() for r in caplog.records].count(NO_PDF_BROWSER) == 1
