@@ -159,3 +159,72 @@ def test_each_spike_is_alerted_to_chat_once(warehouse_copy, chat_server, tmp_pat
         reports_dir=tmp_path / "reports",
     )
     assert len(received) == before
+
+
+def _weekly_account(con, account_id: str, counts: dict[dt.date, int]) -> None:
+    """`counts[day]` customer comments on `account_id` (a Café Lumière Facebook account of its
+    own), each a copy of one real `fct_comments` row with its own keys and day."""
+    days = [day for day, n in counts.items() for _ in range(n)]
+    con.execute(
+        """
+        INSERT INTO marts.fct_comments
+        SELECT template.* REPLACE (
+            ? || '-' || made.i AS comment_key,
+            ? || '-' || made.day AS post_key,
+            ? AS account_id,
+            NULL AS account_key,
+            made.day AS created_date_local,
+            false AS is_negative,
+            false AS is_brand_reply
+        )
+        FROM (
+            SELECT * FROM marts.fct_comments
+            WHERE client_id = 'cafe_lumiere' AND NOT is_brand_reply LIMIT 1
+        ) AS template,
+        (SELECT unnest(?::DATE[]) AS day, generate_subscripts(?::DATE[], 1) AS i) AS made
+        """,
+        [account_id, account_id, account_id, days, days],
+    )
+
+
+def test_per_weekday_compares_a_day_with_the_same_weekday_only(warehouse_copy, demo_config):
+    """Two accounts with a weekly rhythm, yesterday a Thursday. One is always busy on Thursdays
+    (30 comments, 2 on other days): 30 is a spike against all days, normal for a Thursday. The
+    other is always quiet on Thursdays (0, 12 on other days): 12 is normal against all days, a
+    spike for a Thursday. The detector (`collect` over the real marts) must say so both ways."""
+    import duckdb
+
+    from ruche.digest.data import BASELINE_DAYS, collect
+
+    assert YESTERDAY.weekday() == 3  # a Thursday
+    history = [YESTERDAY - dt.timedelta(days=d) for d in range(1, BASELINE_DAYS + 1)]
+    busy = {day: 30 if day.weekday() == 3 else 2 for day in history} | {YESTERDAY: 30}
+    quiet = {day: 0 if day.weekday() == 3 else 12 for day in history} | {YESTERDAY: 12}
+    con = duckdb.connect(str(warehouse_copy))
+    try:
+        _weekly_account(con, "900000000000001", busy)
+        _weekly_account(con, "900000000000002", quiet)
+    finally:
+        con.close()
+
+    client = demo_config.client("cafe_lumiere")
+    assert client.digest.spikes.per_weekday is False  # the default: all days
+
+    def spiking(per_weekday: bool) -> set[str]:
+        spikes = client.digest.spikes.model_copy(update={"per_weekday": per_weekday})
+        chosen = client.model_copy(
+            update={"digest": client.digest.model_copy(update={"spikes": spikes})}
+        )
+        con = duckdb.connect(str(warehouse_copy), read_only=True)
+        try:
+            found = collect(con, chosen, MORNING).spikes
+        finally:
+            con.close()
+        return {
+            s.account_id
+            for s in found
+            if s.scope == "account" and s.kind == "comments" and s.account_id.startswith("9000")
+        }
+
+    assert spiking(per_weekday=False) == {"900000000000001"}
+    assert spiking(per_weekday=True) == {"900000000000002"}
