@@ -62,7 +62,9 @@ CREATE TABLE IF NOT EXISTS ops.load_ledger (
     finished_at TIMESTAMPTZ NOT NULL,
     file_sha256 VARCHAR,              -- the file's SHA-256 as read (NULL: unreadable)
     superseded_by VARCHAR,            -- the load that read this file again (NULL: current)
-    authors_unknown BIGINT DEFAULT 0  -- comments kept without their author (`from` absent)
+    authors_unknown BIGINT DEFAULT 0, -- comments kept without their author (`from` absent)
+    read_partial BOOLEAN DEFAULT false -- the extraction stopped inside this entity (deferred):
+                                       -- the file holds only what was read before the stop
 );
 CREATE TABLE IF NOT EXISTS ops.quarantine (
     load_id VARCHAR NOT NULL,
@@ -98,13 +100,23 @@ ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS file_sha256 VARCHAR;
 ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
 ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS authors_unknown BIGINT DEFAULT 0;
 ALTER TABLE ops.quarantine ADD COLUMN IF NOT EXISTS superseded_by VARCHAR;
+ALTER TABLE ops.load_ledger ADD COLUMN IF NOT EXISTS read_partial BOOLEAN DEFAULT false;
 """
 LEDGER_COLUMNS = (
     "load_id, data_file, sha256, platform, entity, client_id, account_id, run_id, logical_date, "
     "extracted_at, records_in_manifest, records_read, records_loaded, records_quarantined, "
     "status, missing_fields, warnings, error, started_at, finished_at, file_sha256, "
-    "authors_unknown"
+    "authors_unknown, read_partial"
 )
+SEEN_COLUMNS = """
+    _key VARCHAR NOT NULL,
+    _client_id VARCHAR NOT NULL,
+    _account_id VARCHAR NOT NULL,
+    _parent_id VARCHAR,
+    _seen_at TIMESTAMPTZ NOT NULL,
+    _seen_run_id VARCHAR NOT NULL,
+    _loaded_at TIMESTAMPTZ NOT NULL
+"""
 QUARANTINE_COLUMNS = (
     "load_id, platform, entity, client_id, account_id, data_file, row_number, expectation, "
     "reason, sample_values, record, quarantined_at"
@@ -151,3 +163,5 @@ def ensure_tables(
     for spec in specs or SPECS.values():
         con.execute(f"CREATE SCHEMA IF NOT EXISTS raw_{spec.platform}")
         con.execute(f"CREATE TABLE IF NOT EXISTS {spec.table} ({RAW_COLUMNS})")
+        if spec.tracks_sightings:
+            con.execute(f"CREATE TABLE IF NOT EXISTS {spec.seen_table} ({SEEN_COLUMNS})")

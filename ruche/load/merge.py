@@ -78,6 +78,8 @@ def merge(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
         )
         """
     )
+    if spec.tracks_sightings:
+        record_sightings(con, spec)
     # Keys already in raw: a join on the key column alone (the staged side is hashed, not
     # the raw table, whose memory would grow with the history). New keys only (a backfill)
     # skip the comparison below, which has to read the raw records' JSON.
@@ -97,6 +99,27 @@ def merge(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
         # A key still in raw (unchanged, or a newer extraction there) is not inserted.
         con.execute(f"DELETE FROM _stage AS n USING {spec.table} AS t WHERE t._key = n._key")
     con.execute(f"INSERT INTO {spec.table} ({cols}) SELECT {cols} FROM _stage")
+
+
+def record_sightings(con: duckdb.DuckDBPyConnection, spec: EntitySpec) -> None:
+    """Per staged key, the latest extraction that returned it (changed or not), in the entity's
+    `seen_table`: a comment a later complete read of its post no longer returns was deleted,
+    and the raw row alone cannot say when it was last returned (an unchanged record keeps its
+    first extraction). Narrow rows, one per key: no JSON is read."""
+    con.execute(
+        f"""
+        DELETE FROM {spec.seen_table} AS seen USING _stage AS n
+        WHERE seen._key = n._key AND seen._seen_at <= n._extracted_at
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO {spec.seen_table}
+        SELECT n._key, n._client_id, n._account_id, n._parent_id, n._extracted_at, n._run_id,
+               n._loaded_at
+        FROM _stage AS n ANTI JOIN {spec.seen_table} AS seen ON seen._key = n._key
+        """
+    )
 
 
 def write_ledger(
@@ -130,11 +153,13 @@ def write_ledger(
             finished,
             o.file_sha256,
             o.authors_unknown,
+            # the runner lands what a deferred entity read before the stop, marked partial
+            bool(o.manifest.extra.get("partial")),
         )
         for o in outcomes
     ]
     types = ["VARCHAR"] * 10 + ["BIGINT"] * 4 + ["VARCHAR", "VARCHAR[]", "BIGINT", "VARCHAR"]
-    types += ["TIMESTAMPTZ"] * 2 + ["VARCHAR", "BIGINT"]
+    types += ["TIMESTAMPTZ"] * 2 + ["VARCHAR", "BIGINT", "BOOLEAN"]
     con.execute(
         f"INSERT INTO ops.load_ledger ({LEDGER_COLUMNS}) SELECT "
         + ", ".join(f"unnest(?::{t}[])" for t in types),

@@ -25,6 +25,20 @@ class EntitySpec:
     def table(self) -> str:
         return f"raw_{self.platform}.{self.entity}"
 
+    @property
+    def tracks_sightings(self) -> bool:
+        """Records re-read whole under their parent on every run (comments of a post): the
+        loader keeps when each was last returned (`seen_table`), since an unchanged record's
+        raw row keeps its first extraction, and a record a later read no longer returns
+        (deleted) can only be told by that."""
+        return self.parent_entity is not None and not self.snapshot
+
+    @property
+    def seen_table(self) -> str:
+        """`raw_<platform>.<entity>__seen`: per record key, the latest extraction that returned
+        it (only for `tracks_sightings` entities)."""
+        return f"{self.table}__seen"
+
     @classmethod
     def of(cls, platform: Platform, entity: Entity) -> EntitySpec:
         """The spec of a registered platform's entity (key SQL, snapshot rule, parent, fields)."""

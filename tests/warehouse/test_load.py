@@ -967,3 +967,63 @@ def test_the_loader_specs_come_from_the_platform_registry(tmp_path):
     assert out["rows"] == [["1|1_1|2026-11-18"]]  # its key, and a snapshot per run date
     # ...and its expected fields are reported when missing
     assert [p.rsplit(": ", 1)[1] for p in out["problems"]] == ["permalink_url, reactions, comments"]
+
+
+def test_each_comment_keeps_when_it_was_last_returned_and_a_cut_read_is_marked(setup):
+    """An unchanged comment keeps its raw row (its first extraction); `comments__seen` says
+    when a read last returned it, so a comment a later read no longer returns (deleted) can be
+    told. A comments file whose extraction stopped inside it (deferred) is marked in the
+    ledger: it is no complete read."""
+    zone, con = setup
+    land(
+        zone,
+        "comments",
+        [comment("1_a", "stays"), comment("1_b", "deleted before run 2")],
+        run_id="r1",
+        logical_date=D1,
+        extracted_at=T1,
+    )
+    assert Loader(con, zone, audit=False).load().ok  # night 1
+    land(zone, "comments", [comment("1_a", "stays")], run_id="r2", logical_date=D2, extracted_at=T2)
+    with zone.batch(
+        platform="facebook",
+        entity="comments",
+        client_id="cafe_lumiere",
+        account_id="104000000000002",
+        run_id="r2",
+        logical_date=D2,
+        window=(D2, D2),
+        requested=(D2, D2),
+        api_version="v25.0",
+        extracted_at=T2,
+    ) as batch:
+        batch.write(comment("2_a", "read before the stop", post="104000000000002_1"))
+        batch.commit(extra={"partial": True, "resume_at": "2026-11-20T08:00:00+00:00"})
+    assert Loader(con, zone, audit=False).load().ok
+
+    raw = dict(
+        con.execute("SELECT record->>'id', _extracted_at FROM raw_facebook.comments").fetchall()
+    )
+    assert raw["1_a"] == T1  # unchanged: the first extraction's row stays
+    seen = dict(
+        con.execute(
+            "SELECT split_part(_key, '|', 2), _seen_at FROM raw_facebook.comments__seen"
+        ).fetchall()
+    )
+    assert seen == {"1_a": T2, "1_b": T1, "2_a": T2}
+    ledger = dict(
+        con.execute(
+            "SELECT account_id || '/' || run_id, read_partial FROM ops.load_ledger"
+        ).fetchall()
+    )
+    assert ledger == {
+        f"{PAGE}/r1": False,
+        f"{PAGE}/r2": False,
+        "104000000000002/r2": True,
+    }
+
+    # an earlier run's file loaded late does not move a sighting back
+    before = snapshot(con, "raw_facebook.comments__seen")
+    land(zone, "comments", [comment("1_a", "stays")], run_id="r0", logical_date=D1, extracted_at=T1)
+    assert Loader(con, zone, audit=False).load().ok
+    assert snapshot(con, "raw_facebook.comments__seen") == before
