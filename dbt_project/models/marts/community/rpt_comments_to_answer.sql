@@ -2,8 +2,9 @@
     One row per customer comment still waiting for the brand, every organic platform: what a
     community manager answers first in the morning.
 
-    Waiting: not a brand reply, not hidden, no brand reply at all yet, received by the end of the
-    last complete day of its series (`as_of_at`, as in rpt_backlog_current) and within the
+    Waiting: not a brand reply, not hidden, not deleted (`int_deleted_comments`: a later
+    complete read of its post no longer returned it), no brand reply at all yet, received by
+    the end of the last complete day of its series (`as_of_at`, as in rpt_backlog_current) and within the
     `unanswered_lookback_days` before it (older comments are no longer re-read, so a reply to
     them would go unseen). The age is measured at `as_of_at`, in clock minutes and in the
     client's business minutes. Priority per client: negative comments first, then the longest
@@ -51,6 +52,12 @@ comment_links as (
 
 ),
 
+deleted_comments as (
+
+    select * from {{ ref('int_deleted_comments') }}
+
+),
+
 as_of as (
 
     select
@@ -93,6 +100,8 @@ waiting as (
     where not comments.is_brand_reply
         and not comments.is_hidden
         and not comments.is_answered
+        -- deleted by its author or the brand since it was extracted: nothing left to answer
+        and comments.comment_key not in (select deleted_comments.comment_key from deleted_comments)
         and comments.created_at < as_of_instants.as_of_at
         -- the backlog's rule: a comment leaves once `lookback_days` have passed
         and comments.created_at >= {{ dbt.dateadd('day', -lookback_days, 'as_of_instants.as_of_at') }}
