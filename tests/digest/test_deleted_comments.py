@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import time
 
 import pytest
 
@@ -21,10 +22,11 @@ from ruche.fx import carry_days_to_reach
 from ..conftest import NOW
 from ..warehouse.test_dbt import (
     END,
+    FAST_RETRY,
+    TOKEN,
     WorldClockLanding,
     assert_success,
     dbt,
-    extract_all,
     load_warehouse,
     query,
 )
@@ -38,20 +40,48 @@ X_SEARCH_REACH = dt.timedelta(days=7)
 FX_CARRY = "RUCHE_FX_MAX_CARRY_DAYS"
 
 
-@pytest.fixture(scope="module")
-def second_night(morning_build, demo_config, tmp_path_factory):
+def later_night(morning_build, demo_config, work, cut: tuple[str, str] | None = None):
     """The first night's warehouse (morning_build: 30 days extracted at NOW) plus a later
     night: the world two days later, its yesterday with the connectors' re-fetch windows,
-    loaded and built."""
+    loaded and built. `cut` (client, platform): that account's comments read stops on a
+    throttle whose wait does not fit the run's deadline (deferred: what it read is landed,
+    marked partial)."""
+    from connectors.runner import extract_account
     from connectors.sandbox.server import SandboxServer
     from connectors.sandbox.world import World
 
-    work = tmp_path_factory.mktemp("second_night")
     later = World(demo_config, seed=7, now=LATER)
     landing = WorldClockLanding(str(work / "landing"), LATER)
     day = END + dt.timedelta(days=2)
     with SandboxServer(later) as server:
-        extract_all(demo_config, server.url, landing, Window(day, day), NIGHT_2)
+        for client in demo_config.clients:
+            for platform, accounts in client.accounts.by_platform().items():
+                for account in accounts:
+                    is_cut = cut == (client.id, platform)
+                    if is_cut:  # Instagram media ids are digits only (Page posts have a "_")
+                        server.faults.add(
+                            "throttle_80002",
+                            path=r"/v[0-9.]+/[0-9]+/comments$",
+                            skip=3,
+                            times=None,
+                            regain_minutes=19,
+                        )
+                    result = extract_account(
+                        client=client,
+                        platform=platform,
+                        account=account,
+                        window=Window(day, day),
+                        landing=landing,
+                        run_id=NIGHT_2,
+                        token=TOKEN,
+                        base_url=server.url,
+                        retry=FAST_RETRY,
+                        timeout=(2.0, 5.0),
+                        sleep=lambda _seconds: None,
+                        deadline=time.time() + 600,
+                    )
+                    server.faults.clear()
+                    assert result.ok != is_cut, f"{result.label}: {result.error}"
     warehouse = work / "ruche.duckdb"
     shutil.copy(morning_build, warehouse)
     load_warehouse(warehouse, demo_config, landing)
@@ -69,6 +99,11 @@ def second_night(morning_build, demo_config, tmp_path_factory):
             os.environ[FX_CARRY] = saved
     assert_success(result)
     return warehouse, later
+
+
+@pytest.fixture(scope="module")
+def second_night(morning_build, demo_config, tmp_path_factory):
+    return later_night(morning_build, demo_config, tmp_path_factory.mktemp("second_night"))
 
 
 def deleted_in(world, platform: str, post_id: str) -> set[str]:
@@ -173,3 +208,26 @@ def test_a_reply_out_of_the_second_reads_reach_stays(morning_build, second_night
     waiting = to_answer(morning_build) & old_x
     assert waiting, "some of them were waiting after night 1"
     assert waiting <= to_answer(warehouse)
+
+
+def test_a_read_cut_short_says_nothing_of_the_comments_it_did_not_reach(
+    morning_build, demo_config, tmp_path
+):
+    """Night 2 throttles Café Lumière's Instagram comments past the run's deadline: the
+    account is deferred, the comments read so far are landed and marked partial. Media whose
+    comments were not read are not "without comments": nothing of that account counts as
+    deleted, while the other accounts' complete reads still tell their deletions."""
+    warehouse, _later = later_night(
+        morning_build, demo_config, tmp_path, cut=("cafe_lumiere", "instagram")
+    )
+    [ledger] = query(
+        warehouse,
+        "SELECT read_partial, records_loaded FROM ops.load_ledger "
+        "WHERE client_id = 'cafe_lumiere' AND platform = 'instagram' AND entity = 'comments' "
+        "AND run_id = ?",
+        [NIGHT_2],
+    )
+    assert ledger["read_partial"] is True and ledger["records_loaded"] > 0
+    found = query(warehouse, "SELECT client_id, platform FROM intermediate.int_deleted_comments")
+    assert ("cafe_lumiere", "instagram") not in {(r["client_id"], r["platform"]) for r in found}
+    assert {r["platform"] for r in found} == {"facebook"}  # its deletions are still told
