@@ -136,6 +136,18 @@ AD_ANALYTICS_DAY = (
 AD_ANALYTICS_KEY = f"(record->'pivotValues'->>0) || '|' || {AD_ANALYTICS_DAY}"
 """One adAnalytics element per creative (pivot value) and day (`dateRange.start`)."""
 
+LINKEDIN_ADS_REMOVED = (
+    # The per-day unique reach of adAnalytics: current connectors (Airbyte's, dlt-style clients)
+    # ask `approximateMemberReach` and no longer the older field. The date is the first
+    # versioned release whose field list was read without it (approximate, unverified).
+    RemovedMetric(
+        "approximateUniqueImpressions",
+        dt.date(2024, 6, 1),
+        "approximateMemberReach",
+        "date approximate",
+    ),
+)
+
 LINKEDIN_ADS = Platform(
     name="linkedin_ads",
     label="LinkedIn Ads",
@@ -167,6 +179,7 @@ LINKEDIN_ADS = Platform(
         Entity("creatives", LINKEDIN_URN_KEY, expected=("id", "campaign", "intendedStatus")),
         Entity("ad_analytics", AD_ANALYTICS_KEY, expected=("dateRange", "pivotValues")),
     ),
+    removed_metrics=LINKEDIN_ADS_REMOVED,
     docs="https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/ads-reporting",
     vendor="linkedin",
 )

@@ -155,7 +155,7 @@ def big_sandbox(demo_config):
     from connectors.sandbox.server import SandboxServer
     from connectors.sandbox.world import World
 
-    world = World(demo_config, seed=7, now=NOW, scale=Scale(ads_per_account=1200))
+    world = World(demo_config, seed=7, now=NOW, scale=Scale(ads_per_account=600))
     server = SandboxServer(world)
     server.start()
     yield server, world
@@ -190,7 +190,7 @@ def test_a_big_account_is_sliced_under_the_15000_element_cap(big_sandbox, demo_c
     asked = [r for r in server.requests if r["path"] == "/rest/adAnalytics"]
     ranges = sorted({r["params"]["dateRange"] for r in asked})
     assert len(ranges) >= 2 and len(asked) == 2 * len(ranges)  # slices × field chunks
-    per_slice = 15_000 // 1200
+    per_slice = 15_000 // 1200  # 2 creatives per ad of the scale
     assert run.result.notes["analytics_days_per_slice"] == per_slice
     assert "analytics_slices_halved" not in run.result.notes
 
@@ -235,9 +235,9 @@ def test_groups_campaigns_and_creatives_page_by_token(extract, sandbox, world, d
     assert run.records("campaign_groups") == world.linkedin_campaign_groups(acct)
     assert run.records("campaigns") == world.linkedin_campaigns(acct)
     creatives = run.records("creatives")
-    assert creatives == world.linkedin_creatives(acct) and len(creatives) == 6
+    assert creatives == world.linkedin_creatives(acct) and len(creatives) == 12
     listing = [r for r in sandbox.requests if r["path"].endswith("/creatives")]
-    assert len(listing) == 6 and listing[0]["params"]["q"] == "criteria"
+    assert len(listing) == 12 and listing[0]["params"]["q"] == "criteria"
     assert [r["params"].get("pageToken") for r in listing][:2] == [None, "1"]
     assert all(c["name"] and c["intendedStatus"] for c in creatives)
     assert {r["status"] for r in run.records("campaigns")} <= {"ACTIVE", "PAUSED"}

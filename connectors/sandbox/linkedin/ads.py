@@ -154,7 +154,9 @@ class LinkedInAdsWorld:
         r = rng(self.seed, f"lia-structure|{acct.id}")
         lang = next((x for x in acct.languages if x in _GROUP_THEMES), "en")
         first_day = self.history_start.astimezone(UTC_ZONE).date()
-        n_creatives = max(2, self.scale.ads_per_account)
+        # LinkedIn advertisers rotate several creatives per campaign (Campaign Manager suggests
+        # at least four): twice the scale's ads per account.
+        n_creatives = max(2, 2 * self.scale.ads_per_account)
         n_campaigns = max(1, round(n_creatives / 3))
         n_groups = max(1, round(n_campaigns / 2))
         groups = []
