@@ -32,7 +32,10 @@
   values (start, count) go through `params`.
 * **Paging.** `start`/`count`; `{paging:{start,count,total,links}, elements}`. The `next` link
   is followed while there is one (its `start`, not ours: a page may hold fewer elements than
-  `count`); without links, `start` advances by the elements received until `total`.
+  `count`); without links, `start` advances by the elements received until `total`. The ads
+  finders of current versions (adCampaignGroups, adCampaigns `q=search`, creatives
+  `q=criteria`) page by cursor instead: `pageSize` and `pageToken`, the next token in
+  `metadata.nextPageToken` (`token_paginator`). adAnalytics does not page at all.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import requests
 
 from connectors.http import Failure
-from connectors.paginators import PaginationError, dig
+from connectors.paginators import PageTokenPaginator, PaginationError, dig
 from ruche.platforms.linkedin import (
     LINKEDIN_API,
     LINKEDIN_API_VERSION_ENV,
@@ -135,10 +138,13 @@ def classify_restli(
     body: Any,
     *,
     scopes: str,
+    role: str = "ADMINISTRATOR (or DIRECT_SPONSORED_CONTENT_POSTER) of this organization",
+    member: str = "this page's administrator",
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> Failure | None:
-    """A LinkedIn answer's meaning: None when it succeeded; `scopes` are named in the hint of
-    a permission error (they differ between Pages and Ads)."""
+    """A LinkedIn answer's meaning: None when it succeeded; `scopes`, the `role` the token's
+    member needs and who that `member` is are named in the hints (they differ between Pages
+    and Ads)."""
     status = response.status_code
     if status < 400:
         return None
@@ -185,7 +191,7 @@ def classify_restli(
     if status >= 500:
         return Failure("transient", f"LinkedIn server error {status}: {message}", code=service_code)
     if status == 401:
-        hint = "issue a new token for this page's administrator (3-legged OAuth)"
+        hint = f"issue a new token for {member} (3-legged OAuth)"
         if service_code == 65601 or "REVOKED" in code or "EXPIRED" in code:
             hint = (
                 "the member's token expired or was revoked: the administrator must authorise "
@@ -200,10 +206,7 @@ def classify_restli(
             "permanent",
             f"access denied: {message}",
             code=service_code,
-            hint=(
-                "the token's member must be ADMINISTRATOR (or DIRECT_SPONSORED_CONTENT_POSTER) of "
-                f"this organization and the app needs {scopes}"
-            ),
+            hint=(f"the token's member must be {role} and the app needs {scopes}"),
         )
     return Failure(
         "permanent",
@@ -253,6 +256,12 @@ class RestliPaginator:
         if not elements or total is None or start >= int(total):
             return None
         return url, {**params, "start": start}
+
+
+def token_paginator() -> PageTokenPaginator:
+    """Cursor paging of the ads finders (`pageToken` ← `metadata.nextPageToken`); `pageSize`
+    goes in the request's params."""
+    return PageTokenPaginator(token_path=("metadata", "nextPageToken"), param="pageToken")
 
 
 def elements(body: Any) -> list[Any]:

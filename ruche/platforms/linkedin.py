@@ -1,5 +1,6 @@
-"""The LinkedIn family: LinkedIn Pages (Community Management API) today, LinkedIn Ads
-(adAnalytics) next, both on LinkedIn's versioned REST API (`/rest/…`).
+"""The LinkedIn family: LinkedIn Pages (Community Management API) and LinkedIn Ads (campaign
+groups, campaigns, creatives and `adAnalytics`), both on LinkedIn's versioned REST API
+(`/rest/…`).
 
 LinkedIn-shaped pieces live here under LinkedIn names: the monthly API version and its sunset,
 key expressions over LinkedIn records (URNs, epoch-millisecond time ranges) and the re-fetch
@@ -115,4 +116,72 @@ LINKEDIN_PAGES = Platform(
     store_comment_text=False,
 )
 
-PLATFORMS: tuple[Platform, ...] = (LINKEDIN_PAGES,)
+# LinkedIn Ads -------------------------------------------------------------------------------
+
+ADS_CONVERSION_WINDOW_DAYS = 30
+"""LinkedIn credits a conversion to the day of the ad interaction within the conversion
+action's window: 30 days after a click and 7 after a view unless the advertiser changed them
+(Campaign Manager's defaults; reference §9 says windows go up to 90 days post-click). Conversions
+of a day keep changing for 30 days, so every run re-reads them (`refetch_days` per account for
+longer windows)."""
+ADS_ATTRIBUTION_WINDOW = "30d_click_7d_view"
+"""How the conformed layer states the window `externalWebsiteConversions` were counted in (post-
+click plus post-view conversions, LinkedIn's default windows)."""
+
+AD_ANALYTICS_DAY = (
+    "(record->'dateRange'->'start'->>'year') || '-' || "
+    "lpad(record->'dateRange'->'start'->>'month', 2, '0') || '-' || "
+    "lpad(record->'dateRange'->'start'->>'day', 2, '0')"
+)
+AD_ANALYTICS_KEY = f"(record->'pivotValues'->>0) || '|' || {AD_ANALYTICS_DAY}"
+"""One adAnalytics element per creative (pivot value) and day (`dateRange.start`)."""
+
+LINKEDIN_ADS_REMOVED = (
+    # The per-day unique reach of adAnalytics: current connectors (Airbyte's, dlt-style clients)
+    # ask `approximateMemberReach` and no longer the older field. The date is the first
+    # versioned release whose field list was read without it (approximate, unverified).
+    RemovedMetric(
+        "approximateUniqueImpressions",
+        dt.date(2024, 6, 1),
+        "approximateMemberReach",
+        "date approximate",
+    ),
+)
+
+LINKEDIN_ADS = Platform(
+    name="linkedin_ads",
+    label="LinkedIn Ads",
+    family="ads",
+    connector="connectors.linkedin_ads:LinkedInAds",
+    sandbox_family="linkedin",
+    account_id_pattern=r"[1-9]\d{0,18}",
+    account_id_hint="digits (the ad account id N of urn:li:sponsoredAccount:N)",
+    account_id_prefix="urn:li:sponsoredAccount:",
+    # adAnalytics' DAILY dateRange days are UTC days (reference §9, unverified: the ad account
+    # has no time zone field, and Campaign Manager shows UTC).
+    reporting_day=LINKEDIN_REPORTING_TIMEZONE,
+    timestamp_format=EPOCH_MILLISECONDS,
+    api=LINKEDIN_API,
+    refetch_days=ADS_CONVERSION_WINDOW_DAYS,
+    entities=(
+        Entity(
+            "ad_account",
+            LINKEDIN_URN_KEY,
+            snapshot=True,
+            expected=("id", "name", "currency", "status"),
+        ),
+        Entity("campaign_groups", LINKEDIN_URN_KEY, expected=("id", "name", "status", "account")),
+        Entity(
+            "campaigns",
+            LINKEDIN_URN_KEY,
+            expected=("id", "name", "status", "account", "campaignGroup"),
+        ),
+        Entity("creatives", LINKEDIN_URN_KEY, expected=("id", "campaign", "intendedStatus")),
+        Entity("ad_analytics", AD_ANALYTICS_KEY, expected=("dateRange", "pivotValues")),
+    ),
+    removed_metrics=LINKEDIN_ADS_REMOVED,
+    docs="https://learn.microsoft.com/en-us/linkedin/marketing/integrations/ads-reporting/ads-reporting",
+    vendor="linkedin",
+)
+
+PLATFORMS: tuple[Platform, ...] = (LINKEDIN_PAGES, LINKEDIN_ADS)

@@ -64,6 +64,7 @@ DEFAULT_METRIC = {
     "google_ads": "all_conversions",
     "x": "organic_metrics",
     "linkedin_pages": "uniqueImpressionsCount",
+    "linkedin_ads": "costInUsd",
 }
 
 

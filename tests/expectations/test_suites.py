@@ -61,6 +61,11 @@ ALL = [
     ("linkedin_pages", "post_statistics"),
     ("linkedin_pages", "share_statistics_daily"),
     ("linkedin_pages", "follower_statistics_daily"),
+    ("linkedin_ads", "ad_account"),
+    ("linkedin_ads", "campaign_groups"),
+    ("linkedin_ads", "campaigns"),
+    ("linkedin_ads", "creatives"),
+    ("linkedin_ads", "ad_analytics"),
 ]
 PARENT_ENTITY = {
     ("facebook", "comments"): "posts",

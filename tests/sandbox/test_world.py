@@ -49,6 +49,14 @@ def _snapshot(world: World, reverse: bool = False) -> dict:
             replies = {p["id"]: world.x_replies(p["id"]) for p in ordered}
             out[(platform, account_id)] = (world.x_user(account_id), posts, replies)
             continue
+        if platform == "linkedin_ads":
+            acct = world.linkedin_ads_account(account_id)
+            out[(platform, account_id)] = (
+                world.linkedin_ad_analytics(acct, SINCE.date(), NOW.date()),
+                world.linkedin_creatives(acct),
+                world.linkedin_campaigns(acct),
+            )
+            continue
         if platform == "linkedin_pages":
             li_posts = world.linkedin_posts(account_id, SINCE, NOW)
             ordered = list(reversed(li_posts)) if reverse else li_posts
@@ -118,7 +126,8 @@ def test_content_is_stable_when_the_clock_moves(demo_config, world):
 def test_accounts_and_nodes(world):
     accounts = world.accounts()
     # 3 clients × (Facebook, Instagram, Meta Ads) + 2 Google Ads + 2 X + 2 LinkedIn pages
-    assert len(accounts) == 15
+    # + 2 LinkedIn ad accounts
+    assert len(accounts) == 17
     assert ("stride_athletics", "meta_ads", ADS) in accounts
     page = world.page(PAGE)
     assert set(page) == {"id", "name", "followers_count", "fan_count", "link"}

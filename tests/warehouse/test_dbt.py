@@ -666,7 +666,7 @@ def test_ad_daily_matches_the_world(build, world, demo_config):
         build.warehouse,
         "SELECT account_id, ad_id, date_day, spend, impressions, clicks, link_clicks, conversions, "
         "conversion_value, currency, attribution_window FROM marts.fct_ad_daily "
-        "WHERE platform = 'meta_ads'",  # Google Ads: tests/connectors/test_google_ads.py
+        "WHERE platform = 'meta_ads'",  # Google, LinkedIn Ads: tests/connectors/test_<p>.py
     )
     by_account = defaultdict(dict)
     for row in rows:

@@ -1,9 +1,10 @@
 """The LinkedIn family: the versioned REST API (``/rest/…``) that LinkedIn Pages (Community
-Management API) and, next, LinkedIn Ads (adAnalytics) share.
+Management API) and LinkedIn Ads (ad accounts, campaign groups, campaigns, creatives and
+adAnalytics) share.
 
 `api.py` answers requests (version and protocol headers, Rest.li 2.0 parameters, start/count
 paging), `errors.py` LinkedIn's error bodies, `faults.py` its fault kinds, `world.py` the
-organization pages and their ground truth.
+organization pages and `ads.py` the ad accounts, with their ground truth.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .world import LinkedInWorld
 FAMILY = Family(
     name="linkedin",
     paths=r"^/rest/",
-    platforms=("linkedin_pages",),
+    platforms=("linkedin_pages", "linkedin_ads"),
     api=LinkedInApi,
     world=LinkedInWorld,
     error_kinds=ERROR_KINDS,

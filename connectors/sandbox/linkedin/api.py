@@ -121,11 +121,15 @@ class _Context:
 
 
 class LinkedInApi:
-    """LinkedIn Pages requests over a `World`."""
+    """LinkedIn Pages requests over a `World`; LinkedIn Ads' (`/rest/adAccounts/…`,
+    `/rest/adAnalytics`) are answered by `ads_api.py`."""
 
     def __init__(self, world: Any, base_url: Callable[[], str], **_options: Any) -> None:
+        from .ads_api import LinkedInAdsApi
+
         self.world = world
         self.base_url = base_url
+        self._ads = LinkedInAdsApi(world)
 
     def health(self) -> dict[str, Any]:
         today = self.world.now.date()
@@ -190,6 +194,10 @@ class LinkedInApi:
             return self._share_statistics(call.params, raw)
         if parts == ["rest", "organizationalEntityFollowerStatistics"]:
             return self._follower_statistics(call.params, raw)
+        if parts[:2] == ["rest", "adAccounts"] and len(parts) in (3, 4):
+            return self._ads.account_resource(ctx, parts[2], parts[3] if len(parts) == 4 else "")
+        if parts == ["rest", "adAnalytics"]:
+            return self._ads.analytics(ctx, raw)
         raise errors.not_found(call.path)
 
     def _org(self, urn: str | None) -> Any:

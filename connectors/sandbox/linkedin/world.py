@@ -15,6 +15,7 @@ from .. import content
 from ..model import Account
 from ..rand import Memo, heavy_count, poisson, rng, weighted
 from ..timeutil import UTC, BusinessCalendar
+from .ads import LinkedInAdsWorld
 from .model import LiComment, LiPost
 
 if TYPE_CHECKING:
@@ -54,9 +55,9 @@ def brand_reply_at(
     return opening + dt.timedelta(minutes=min(2 + r.lognormvariate(math.log(45), 0.8), 300))
 
 
-class LinkedInWorld:
+class LinkedInWorld(LinkedInAdsWorld):
     """LinkedIn organization pages of `World` (uses its seed, clock, scale, accounts, calendars
-    and people)."""
+    and people), plus the family's ad accounts (`ads.py`)."""
 
     seed: int
     now: dt.datetime

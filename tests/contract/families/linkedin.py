@@ -2,16 +2,25 @@
 from the sandbox world, field by field, and what the marts must add up to. LinkedIn's rules
 the comparison relies on are said next to the checks: posts listed newest first and windowed
 in the client's days, comment text not landed by default (LinkedIn's terms), daily statistics
-served for UTC days at least 2 days old, the 28- and 7-day re-fetch windows."""
+served for UTC days at least 2 days old, the 28- and 7-day re-fetch windows. LinkedIn Ads: the
+ad account, its campaign groups, campaigns and creatives as listed, and adAnalytics elements per
+creative and UTC day over the window plus the 30-day conversion re-fetch, every metric merged
+from the connector's field chunks; spend from the decimal strings, exactly."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from connectors import linkedin_ads as lia
 from connectors.base import Window
 from connectors.landing import CONTEXT_KEY
-from ruche.platforms.linkedin import DAILY_STATS_REFETCH_DAYS, POSTS_REFETCH_DAYS
+from ruche.platforms.linkedin import (
+    ADS_CONVERSION_WINDOW_DAYS,
+    DAILY_STATS_REFETCH_DAYS,
+    POSTS_REFETCH_DAYS,
+)
 
 from ...conftest import NOW
 
@@ -83,7 +92,31 @@ def _linkedin_pages(run, world, client, account, window: Window) -> None:
         assert value == world.linkedin_follower_gains(account.id, day)
 
 
-_CHECKS = {"linkedin_pages": _linkedin_pages}
+def _ad_analytics(world, account_id: str, window: Window) -> list[dict]:
+    acct = world.linkedin_ads_account(account_id)
+    first = window.start - dt.timedelta(days=ADS_CONVERSION_WINDOW_DAYS)
+    return world.linkedin_ad_analytics(acct, first, window.end)
+
+
+def _linkedin_ads(run, world, client, account, window: Window) -> None:
+    acct = world.linkedin_ads_account(account.id)
+    [landed_account] = run.records("ad_account")
+    assert landed_account == world.linkedin_ad_account(acct)
+    assert run.records("campaign_groups") == world.linkedin_campaign_groups(acct)
+    assert run.records("campaigns") == world.linkedin_campaigns(acct)
+    assert run.records("creatives") == world.linkedin_creatives(acct)
+    rows = run.records("ad_analytics")
+    assert rows == _ad_analytics(world, account.id, window)  # merged chunks, ordered
+    assert len(rows) > 100
+    assert all(isinstance(r["costInLocalCurrency"], str) for r in rows)
+    assert all(set(r) == {"dateRange", "pivotValues", *lia.METRICS} for r in rows)
+    manifest = next(m for m in run.result.manifests if m.entity == "ad_analytics")
+    first = window.start - dt.timedelta(days=ADS_CONVERSION_WINDOW_DAYS)
+    assert manifest.window_start == first.isoformat()
+    assert manifest.requested_start == window.start.isoformat()
+
+
+_CHECKS = {"linkedin_pages": _linkedin_pages, "linkedin_ads": _linkedin_ads}
 
 
 def check_landed(platform: str, run, world, client, account, window: Window) -> None:
@@ -96,6 +129,16 @@ def check_landed(platform: str, run, world, client, account, window: Window) -> 
 def mart_truth(platform: str, world, client, accounts, window: Window) -> dict[str, Any]:
     """The world's value of each mart measure for one client's accounts of `platform`."""
     assert platform in _CHECKS, f"linkedin.py has no mart truth for {platform}"
+    if platform == "linkedin_ads":
+        rows = [r for a in accounts for r in _ad_analytics(world, a.id, window)]
+        spend = sum((Decimal(r["costInLocalCurrency"]) for r in rows), Decimal(0))
+        return {
+            "ad_rows": len(rows),
+            "spend": spend,
+            "impressions": sum(r["impressions"] for r in rows),
+            "clicks": sum(r["clicks"] for r in rows),
+            "campaign_spend": spend,
+        }
     posts = [p for a in accounts for p in _truth_posts(world, client, a, window)]
     comments = [c for p in posts for c in world.linkedin_comments(p["id"])]
     return {
