@@ -110,6 +110,7 @@ class Process:
     popen: subprocess.Popen[bytes]
     log_path: Path
     stop_signal: int = signal.SIGTERM
+    killed: bool = False  # on purpose (a worker "machine" failing): not an error
 
     @property
     def pid(self) -> int:
@@ -204,11 +205,22 @@ class Processes:
         """Raise `StackError` naming the first started process that has exited."""
         for process in self.started:
             code = process.popen.poll()
-            if code is not None:
+            if code is not None and not process.killed:
                 raise StackError(
                     f"{process.name} (pid {process.pid}) exited with code {code}; the end of "
                     f"{process.log_path}:\n{process.tail()}"
                 )
+
+    def kill(self, process: Process) -> int:
+        """SIGKILL `process` and everything it started, at once, as when its machine dies;
+        returns how many processes were killed."""
+        family = [process.pid, *descendants(process.pid)]
+        process.killed = True
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.popen.wait()
+        return len(family)
 
     def stop(self, processes: list[Process], grace: float = 20.0) -> list[str]:
         """Stop `processes` together; returns a line per process that needed SIGKILL."""
@@ -680,6 +692,55 @@ def wait_for_asset_run(api: Api, processes: Processes, dag_id: str, timeout: flo
         time.sleep(3)
 
 
+def kill_worker_mid_extract(
+    api: Api, processes: Processes, run_id: str, timeout: float
+) -> dict[str, Any]:
+    """Once `extract-host` has finished an extract and is running another, SIGKILL that worker
+    and every process it started (its machine dies); returns the extract it was running."""
+    worker = next(p for p in processes.started if p.name == f"worker-{EXTRACT_HOST}")
+    deadline = time.monotonic() + timeout
+    while True:
+        processes.check_alive()
+        tis = [t for t in api.task_instances("ruche_ingest", run_id) if t["task_id"] == "extract"]
+        mine = [t for t in tis if t["hostname"] == EXTRACT_HOST]
+        running = [t for t in mine if t["state"] == "running"]
+        if running and any(t["state"] == "success" for t in mine):
+            count = processes.kill(worker)
+            log.info(
+                "killed worker %s (pid %d, %d processes) while it ran %s",
+                EXTRACT_HOST,
+                worker.pid,
+                count,
+                label(running[0]),
+            )
+            return running[0]
+        if time.monotonic() > deadline:
+            raise StackError(f"no extract ran on {EXTRACT_HOST} to kill it during")
+        time.sleep(1)
+
+
+def check_failover(
+    api: Api, run_id: str, killed: dict[str, Any], ingest: list[dict[str, Any]]
+) -> list[str]:
+    """The extract whose worker died was retried, and succeeded on the other worker."""
+    index = killed["map_index"]
+    tries = api.call(
+        "GET",
+        f"/dags/ruche_ingest/dagRuns/{run_id}/taskInstances/extract/{index}/tries",
+    )["task_instances"]
+    final = next(t for t in ingest if t["task_id"] == "extract" and t["map_index"] == index)
+    history = [(t["try_number"], t["hostname"], t["state"]) for t in tries]
+    log.info("%s: tries (number, host, state) %s", label(killed), history)
+    if final["state"] != "success" or final["hostname"] != WAREHOUSE_HOST:
+        return [
+            f"{label(killed)}, whose worker was killed, ended {final['state']} on "
+            f"{final['hostname']}, not success on {WAREHOUSE_HOST}"
+        ]
+    if final["try_number"] < 2:
+        return [f"{label(killed)} was not retried (try {final['try_number']})"]
+    return []
+
+
 # ----------------------------------------------------------------------------------------------
 # Checks
 # ----------------------------------------------------------------------------------------------
@@ -737,7 +798,7 @@ def landed_batches(root: str) -> dict[tuple[str, str, str, str], str]:
     }
 
 
-def check_landing(bucket_root: str, local_root: str) -> list[str]:
+def check_landing(bucket_root: str, local_root: str, crashed: bool = False) -> list[str]:
     """The bucket holds every batch as a data file with its manifest, nothing half-written, and
     the same batches (same content) as the single-process run landed on disk."""
     from connectors.landing import DATA_SUFFIX, MANIFEST_SUFFIX, TMP_MARK, LandingZone
@@ -762,7 +823,7 @@ def check_landing(bucket_root: str, local_root: str) -> list[str]:
             f"data files without manifest: {sorted(data - manifests)[:5]}; manifests without "
             f"data file: {sorted(manifests - data)[:5]}"
         )
-    if temporary:
+    if temporary and not crashed:  # a killed writer may leave one; batches never count it
         problems.append(f"temporary files left in the bucket: {temporary[:5]}")
     remote, local = landed_batches(bucket_root), landed_batches(local_root)
     if remote != local:
@@ -862,7 +923,7 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run(days: int, workers: int, keep: bool, timeout: float) -> int:
+def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool = False) -> int:
     """Start the stack, run a night through it and the single-process baseline, check, stop."""
     from ruche import demo
     from ruche.config import load_config
@@ -915,6 +976,10 @@ def run(days: int, workers: int, keep: bool, timeout: float) -> int:
         base = {**demo.airflow_env(stack_paths, demo.DEMO_CONFIG, sandbox, config), **common}
         landing = f"s3://{BUCKET}/landing"
         stack = airflow_stack_env(base, work / "stack" / "airflow", postgres, broker, landing)
+        if kill_worker:
+            # A dead worker's task stops heartbeating; the scheduler fails it after this many
+            # seconds (default 300) and Airflow retries it (the DAG's retry_delay: 2 minutes).
+            stack.env["AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT"] = "60"
 
         with timings.phase("airflow db migrate (PostgreSQL)"):
             run_airflow(["db", "migrate"], stack.env, logs / "migrate.log")
@@ -947,6 +1012,9 @@ def run(days: int, workers: int, keep: bool, timeout: float) -> int:
         with timings.phase("ruche_ingest through the scheduler (Celery workers)"):
             conf = {"days": days, "end": end.isoformat()}
             run_id, logical = trigger_night(api, conf)
+            killed = (
+                kill_worker_mid_extract(api, processes, run_id, timeout) if kill_worker else None
+            )
             state, ingest = wait_for_run(api, processes, "ruche_ingest", run_id, timeout)
             if state != "success":
                 failed = [label(ti) for ti in ingest if ti["state"] != "success"]
@@ -964,7 +1032,9 @@ def run(days: int, workers: int, keep: bool, timeout: float) -> int:
             demo.run_dags(single_env, logs / "single.log", logical, days, end)
         with timings.phase("checks"):
             problems += check_placement(ingest, transform)
-            problems += check_landing(landing, str(single.landing))
+            if killed is not None:
+                problems += check_failover(api, run_id, killed, ingest)
+            problems += check_landing(landing, str(single.landing), crashed=killed is not None)
             problems += compare_marts(stack_paths.published, single.published)
         if problems:
             log.error("FAILED:\n%s", "\n".join(f"  - {p}" for p in problems))
@@ -1006,11 +1076,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=900, help="seconds per DAG run")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument(
+        "--kill-worker",
+        action="store_true",
+        help="kill the extract-only worker mid-extract: the task is retried on the other one",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     for noisy in ("botocore", "aiobotocore", "s3fs", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return run(args.days, args.workers, args.keep, args.timeout)
+    return run(args.days, args.workers, args.keep, args.timeout, args.kill_worker)
 
 
 if __name__ == "__main__":
