@@ -12,7 +12,7 @@ export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
 
-.PHONY: help install demo test lint lint-sql format sandbox airflow clean bench sentiment-eval browser-check
+.PHONY: help install demo test lint lint-sql format sandbox airflow clean bench sentiment-eval browser-check stack-test
 
 help:
 	@echo "make demo     install, then run the Airflow DAGs on the sandbox for 3 demo clients"
@@ -24,6 +24,8 @@ help:
 	@echo "              another port: make airflow ARGS='--port 8081')"
 	@echo "make sentiment-eval  accuracy and recall of negatives per language of the sentiment scorers"
 	@echo "make browser-check  the dbt docs and audit report rendered offline in headless Chromium"
+	@echo "make stack-test  the docker/compose.yml topology for real, without Docker: Postgres, Redis,"
+	@echo "              Airflow components and two Celery workers, S3 (moto); a night checked end to end"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
@@ -64,6 +66,14 @@ lint-sql: install
 browser-check: install
 	./scripts/install-chromium.sh
 	$(RUN) pytest -q tests/e2e/test_docs_in_browser.py
+
+# The production topology for real, without Docker (ruche/stack.py, docker/README.md): Debian's
+# PostgreSQL and Redis servers (installed once by the script), the `stack` extra (Celery, Redis
+# client, Postgres driver; `uv run` adds it to the environment), then one night through the
+# scheduler, checked against the single-process demo. STACK_ARGS="--keep" keeps its logs.
+stack-test: install
+	./scripts/install-stack.sh
+	$(RUN) --extra stack python -m ruche.stack $(STACK_ARGS)
 
 format: install
 	$(RUN) ruff check --fix .

@@ -9,9 +9,10 @@ the landing zone, then audits and loads them into the DuckDB warehouse.
   metric, unknown account) fails that account's task only, with a message naming the client,
   the account and the fix; transient errors are retried with backoff.
 * **load_<platform>** — audits (Great Expectations) and loads that platform's new batches, in
-  the one-slot `duckdb_writer` pool because DuckDB has a single writer; runs even when some
-  extracts failed, and emits the platform's Asset, which schedules `ruche_transform` (so the
-  accounts that succeeded are published).
+  the one-slot `duckdb_writer` pool because DuckDB has a single writer (and, when
+  `RUCHE_WAREHOUSE_QUEUE` is set, on that Celery queue, served only by the warehouse host's
+  worker); runs even when some extracts failed, and emits the platform's Asset, which schedules
+  `ruche_transform` (so the accounts that succeeded are published).
 * **check_accounts** — runs last, after the loads; fails the run when any account failed, with
   one line per failed account (client/platform/account, the error and what to do). A night
   with failed accounts is therefore **failed** in Airflow; the failures are also in
@@ -36,10 +37,11 @@ from airflow.sdk import Asset, Param, dag, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from ruche import platforms
-from ruche.orchestration import ASSET_RAW, WRITER_POOL, agency_schedule
+from ruche.orchestration import ASSET_RAW, agency_schedule, writer_task_args
 
 PLATFORMS = platforms.names()  # one load task and Asset per registered platform
 CRON, TIMEZONE = agency_schedule()
+WRITER = writer_task_args()  # the duckdb_writer pool, and the warehouse queue when set
 
 default_args = {
     "owner": "ruche",
@@ -201,7 +203,7 @@ def ruche_ingest():
 
         @task(
             task_id=f"load_{platform}",
-            pool=WRITER_POOL,
+            **WRITER,
             trigger_rule="all_done",  # load what landed even if some accounts failed
             outlets=[Asset(ASSET_RAW.format(platform=platform))],
         )

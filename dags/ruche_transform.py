@@ -11,7 +11,8 @@ fails the publish.
 
 Scheduled on the raw Assets of every platform, with a time fallback: it runs as soon as all
 platforms loaded, or at the fallback time anyway, so one platform's outage never holds back the
-others' marts. Both tasks use the one-slot `duckdb_writer` pool.
+others' marts. Every task uses the one-slot `duckdb_writer` pool (and, when
+`RUCHE_WAREHOUSE_QUEUE` is set, that Celery queue: only the warehouse host's worker runs them).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from airflow.timetables.assets import AssetOrTimeSchedule
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from ruche import platforms
-from ruche.orchestration import ASSET_MARTS, ASSET_RAW, WRITER_POOL, agency_schedule
+from ruche.orchestration import ASSET_MARTS, ASSET_RAW, agency_schedule, writer_task_args
 
 CRON, TIMEZONE = agency_schedule()
+WRITER = writer_task_args()  # the duckdb_writer pool, and the warehouse queue when set
 FALLBACK_CRON = "0 6 * * *"  # local time: marts refreshed by the morning whatever happens
 
 # Every registered platform (the registry is import-light: no I/O at parse time).
@@ -47,7 +49,7 @@ raw_assets = [Asset(ASSET_RAW.format(platform=name)) for name in platforms.names
     tags=["ruche", "transform", "publish"],
 )
 def ruche_transform():
-    @task(pool=WRITER_POOL)
+    @task(**WRITER)
     def dbt_build() -> dict:
         from ruche import pipeline
         from ruche.orchestration import Paths
@@ -55,7 +57,7 @@ def ruche_transform():
         report = pipeline.build(Paths.from_env().warehouse)
         return {"seconds": round(report.seconds, 3), "nodes": report.counts()}
 
-    @task(pool=WRITER_POOL, outlets=[Asset(ASSET_MARTS)])
+    @task(**WRITER, outlets=[Asset(ASSET_MARTS)])
     def publish(**context) -> dict:
         from ruche import pipeline
         from ruche.orchestration import Paths
@@ -64,7 +66,7 @@ def ruche_transform():
         report = pipeline.publish(paths.warehouse, paths.published, run_id=context["run_id"])
         return {"published": str(report.path), "tables": report.tables}
 
-    @task(pool=WRITER_POOL)
+    @task(**WRITER)
     def digest(**context) -> dict:
         """Each client's morning digest, written (HTML, and PDF when a headless Chromium is
         installed) and sent once (ops.notifications); spike alerts to chat. A failed send is

@@ -25,6 +25,20 @@ log = logging.getLogger(__name__)
 WRITER_POOL = "duckdb_writer"
 """Airflow pool (1 slot) for every task that writes the DuckDB warehouse: DuckDB has one writer."""
 
+
+def writer_task_args() -> dict[str, str]:
+    """The task arguments of every task that writes the warehouse: the one-slot pool, and, when
+    `RUCHE_WAREHOUSE_QUEUE` is set, the Celery queue that only the warehouse host's worker
+    serves (the DuckDB file is on that machine's disk; extracts go to any worker).
+
+    Read when a DAG file is parsed (an environment read, no I/O): the dag-processor's
+    environment decides, and the scheduler sends each task to the queue stored with the DAG."""
+    from ruche.settings import settings
+
+    queue = settings().WAREHOUSE_QUEUE
+    return {"pool": WRITER_POOL, "queue": queue} if queue else {"pool": WRITER_POOL}
+
+
 FAILURES_DIR = "_ruche_failures"
 ASSET_RAW = "ruche://warehouse/raw/{platform}"
 ASSET_MARTS = "ruche://warehouse/marts"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
@@ -62,6 +63,13 @@ def _deadline(value: str | None) -> str | None:
         moment = None
     if moment is None or moment.tzinfo is None:
         raise ValueError("not minutes, an ISO time with offset, or off")
+    return value
+
+
+def _queue(value: str | None) -> str | None:
+    # A worker takes its queues as one comma-separated list (`-q default,warehouse`).
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9_.:-]+", value):
+        raise ValueError("not a queue name")
     return value
 
 
@@ -162,6 +170,14 @@ class Settings(BaseSettings):
         "1GB",
         "DuckDB's memory limit while loading; empty: DuckDB's default (80 % of RAM).",
         "a memory size (e.g. 1GB, 512MB) or empty",
+    )
+    WAREHOUSE_QUEUE: Annotated[OptionalStr, AfterValidator(_queue)] = _field(
+        None,
+        "Celery queue of the tasks that write the warehouse (loads, dbt build, publish, "
+        "digest), read when the DAGs are parsed: only the worker on the machine holding the "
+        "DuckDB file serves it (`airflow celery worker -q default,<queue>`). Unset: Airflow's "
+        "default queue (one machine, any worker).",
+        "a Celery queue name: letters, digits, _ . : - (e.g. warehouse)",
     )
     DATA_DOCS_KEEP_DAYS: OptionalInt = _field(
         30,

@@ -59,6 +59,42 @@ def test_every_duckdb_writer_is_in_the_one_slot_pool(dagbag):
     assert extract.pool != WRITER_POOL  # extracts run in parallel
 
 
+def test_only_the_warehouse_writers_go_to_the_warehouse_queue(tmp_path, monkeypatch):
+    # With RUCHE_WAREHOUSE_QUEUE set (a multi-machine Celery deployment), exactly the tasks that
+    # write the DuckDB file go to that queue; extracts, plan and check stay on the default one,
+    # so any worker takes them.
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "config" / "clients.demo.yml"))
+    monkeypatch.setenv("RUCHE_WAREHOUSE_QUEUE", "warehouse")
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    for dag_id, writers in WRITER_TASKS.items():
+        dag = bag.dags[dag_id]
+        queued = {t.task_id for t in dag.tasks if t.queue == "warehouse"}
+        assert queued == writers, f"{dag_id}: on the warehouse queue {queued} != {writers}"
+        others = {t.queue for t in dag.tasks if t.task_id not in writers}
+        assert others <= {"default"}, f"{dag_id}: other tasks on {others}"
+    assert bag.dags["ruche_ingest"].get_task("extract").queue == "default"
+
+
+def test_without_a_warehouse_queue_every_task_is_on_the_default_queue(dagbag):
+    # Unset (one machine): nothing changes, any worker runs any task.
+    assert "RUCHE_WAREHOUSE_QUEUE" not in os.environ
+    for dag in dagbag.dags.values():
+        assert {t.queue for t in dag.tasks} == {"default"}, dag.dag_id
+
+
+def test_a_bad_warehouse_queue_name_is_refused_in_one_line():
+    from ruche.errors import SettingError
+    from ruche.settings import settings
+
+    with pytest.raises(SettingError, match=r"RUCHE_WAREHOUSE_QUEUE='default,warehouse'"):
+        settings({"RUCHE_WAREHOUSE_QUEUE": "default,warehouse"})
+    assert settings({"RUCHE_WAREHOUSE_QUEUE": " warehouse "}).WAREHOUSE_QUEUE == "warehouse"
+
+
 def test_ingest_maps_one_task_per_account_and_emits_platform_assets(dagbag):
     dag = dagbag.dags["ruche_ingest"]
     extract = dag.get_task("extract")

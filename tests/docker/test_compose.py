@@ -305,6 +305,45 @@ def test_celery_services_only_in_the_celery_profile(services):
             assert profiles_of(svc), f"{name} is Celery-only: it must sit behind a profile"
 
 
+def worker_queues(service: dict) -> set[str]:
+    """The queues of an `airflow celery worker` command (`--queues a,b` or `-q a,b`); Airflow's
+    default queue when none is given."""
+    words = shlex.split(with_defaults(command_text(service)))
+    for flag, value in zip(words, [*words[1:], ""], strict=True):
+        if flag in ("--queues", "-q"):
+            return set(value.split(","))
+        if flag.startswith("--queues="):
+            return set(flag.split("=", 1)[1].split(","))
+    return {"default"}
+
+
+def test_warehouse_writers_run_only_where_the_warehouse_is(services):
+    # The DAGs put every warehouse-writing task on RUCHE_WAREHOUSE_QUEUE (when set): a Celery
+    # deployment needs a worker serving that queue, with the warehouse volume mounted, or those
+    # tasks wait forever; every worker serves `default`, where the extracts go.
+    workers = {
+        n: s
+        for n, s in services.items()
+        if "celery" in profiles_of(s) and command_text(s).startswith("celery worker")
+    }
+    _, scheduler = component(services, "dag-processor")
+    queue = with_defaults(env_of(scheduler).get("RUCHE_WAREHOUSE_QUEUE", ""))
+    assert queue, "the dag-processor must set RUCHE_WAREHOUSE_QUEUE (it parses the DAGs)"
+    for name, svc in airflow_services(services).items():
+        assert with_defaults(env_of(svc).get("RUCHE_WAREHOUSE_QUEUE", "")) == queue, (
+            f"{name}: RUCHE_WAREHOUSE_QUEUE differs from the dag-processor's ({queue!r})"
+        )
+    serving = {n for n, s in workers.items() if queue in worker_queues(s)}
+    assert serving, f"no Celery worker serves the warehouse queue {queue!r}: add --queues"
+    for name in serving:
+        assert any(m.source == "warehouse" and not m.read_only for m in mounts_of(workers[name])), (
+            f"{name} serves the warehouse queue but does not mount the `warehouse` volume"
+        )
+    for name, svc in workers.items():
+        assert "default" in worker_queues(svc), f"{name} must serve `default` (the extracts)"
+    assert set(workers) - serving, "expected an extract-only worker (queue `default`) to scale"
+
+
 def test_depends_on_names_defined_services(services):
     for name, svc in services.items():
         for dep in depends_on_names(svc):
