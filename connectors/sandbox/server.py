@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .families import ApiCall, FamilyApi, families, family_for
 from .faults import FaultPlan, FaultRule, parse_header_fault
+from .latency import Latency
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,9 @@ class SandboxServer:
     """The registered API families (today Facebook Pages, Instagram and the Marketing API)
     serving `world` on `host:port` (port 0 picks a free port). Use as a context manager or
     call `start()` / `stop()`. Keyword options (`api_versions`, `polls_to_complete`,
-    `usage_budget`) go to every family that takes them."""
+    `usage_budget`) go to every family that takes them. `latency` delays every API request
+    (not the control endpoints) by a seeded log-normal draw; None (the default) answers at
+    once. Each request is served in its own thread, so delayed requests overlap."""
 
     def __init__(
         self,
@@ -115,8 +118,10 @@ class SandboxServer:
         *,
         polls_to_complete: int = 3,
         usage_budget: int = 100_000,
+        latency: Latency | None = None,
     ) -> None:
         self.world = world
+        self.latency = latency
         self.host = host
         self.port = port
         self.faults = faults if faults is not None else FaultPlan()
@@ -188,6 +193,8 @@ class SandboxServer:
             self._records.clear()
         for api in self.apis.values():
             api.reset()
+        if self.latency is not None:
+            self.latency.reset()
 
     def _record(
         self, method: str, path: str, params: dict[str, str], status: int, fault: str | None
@@ -218,6 +225,7 @@ class SandboxServer:
                 body.update(api.health())
             body["accounts"] = len(self.world.accounts())
             body["families"] = list(self.apis)
+            body["latency"] = self.latency.describe() if self.latency is not None else None
             status = 200
         elif route == "stats" and method == "GET":
             status, body = 200, self.stats()
@@ -254,6 +262,10 @@ class SandboxServer:
             handler.send_payload(404, json.dumps(body).encode(), "application/json")
             return
         api = self.apis[family.name]
+        if self.latency is not None:
+            # The platform's time to answer, before anything is decided: a request that ends in
+            # an error or a throttle takes as long as one that succeeds.
+            time.sleep(self.latency.delay(method, path, params))
         header_rule: FaultRule | None = None
         header_value = handler.headers.get("X-Sandbox-Fault")
         if header_value:
@@ -319,12 +331,13 @@ def serve_forever(world: Any, host: str = "127.0.0.1", port: int = 8765, **optio
     server = SandboxServer(world, host=host, port=port, **options)
     server.start()
     log.info(
-        "sandbox world: seed %s, now %s, %d accounts; serving %s on %s (Ctrl-C stops)",
+        "sandbox world: seed %s, now %s, %d accounts; serving %s on %s; %s (Ctrl-C stops)",
         world.seed,
         world.now.isoformat(),
         len(world.accounts()),
         ", ".join(server.apis),
         server.url,
+        server.latency.describe() if server.latency is not None else "no added latency",
     )
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
