@@ -38,6 +38,7 @@ class Latency:
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
+    _drawn: list[float] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.median_ms <= 0:
@@ -70,11 +71,33 @@ class Latency:
             self._seen[key] = n + 1
         digest = hashlib.blake2b(f"{self.seed}|{key}|{n}".encode(), digest_size=8).digest()
         u = (int.from_bytes(digest, "big") + 0.5) / 2**64
-        return self.draw_ms(u) / 1000.0
+        ms = self.draw_ms(u)
+        with self._lock:
+            self._drawn.append(ms)
+        return ms / 1000.0
 
     def reset(self) -> None:
         with self._lock:
             self._seen.clear()
+            self._drawn.clear()
+
+    def stats(self) -> dict[str, float | int | None]:
+        """The delays drawn so far: how many, their mean and percentiles (ms)."""
+        with self._lock:
+            drawn = sorted(self._drawn)
+        if not drawn:
+            return {"requests": 0, "mean_ms": None, "p50_ms": None, "p95_ms": None, "p99_ms": None}
+
+        def pct(q: float) -> float:
+            return round(drawn[min(len(drawn) - 1, int(q * len(drawn)))], 1)
+
+        return {
+            "requests": len(drawn),
+            "mean_ms": round(sum(drawn) / len(drawn), 1),
+            "p50_ms": pct(0.5),
+            "p95_ms": pct(0.95),
+            "p99_ms": pct(0.99),
+        }
 
     def describe(self) -> str:
         return (

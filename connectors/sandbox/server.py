@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from .families import ApiCall, FamilyApi, families, family_for
 from .faults import FaultPlan, FaultRule, parse_header_fault
 from .latency import Latency
+from .ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,10 @@ class SandboxServer:
     call `start()` / `stop()`. Keyword options (`api_versions`, `polls_to_complete`,
     `usage_budget`) go to every family that takes them. `latency` delays every API request
     (not the control endpoints) by a seeded log-normal draw; None (the default) answers at
-    once. Each request is served in its own thread, so delayed requests overlap."""
+    once. Each request is served in its own thread, so delayed requests overlap.
+    `documented_limits` enforces each family's documented rate limits (`Family.rate_limits`,
+    per token or per app, whatever the concurrency); `limits` replaces some families' limits
+    (tests: small numbers), and implies `documented_limits`."""
 
     def __init__(
         self,
@@ -119,9 +123,17 @@ class SandboxServer:
         polls_to_complete: int = 3,
         usage_budget: int = 100_000,
         latency: Latency | None = None,
+        documented_limits: bool = False,
+        limits: dict[str, tuple[Limit, ...]] | None = None,
     ) -> None:
         self.world = world
         self.latency = latency
+        self.limiter = RateLimiter()
+        self.documented_limits = documented_limits or limits is not None
+        self._limits = {
+            name: (limits or {}).get(name, family.rate_limits)
+            for name, family in families().items()
+        }
         self.host = host
         self.port = port
         self.faults = faults if faults is not None else FaultPlan()
@@ -129,6 +141,7 @@ class SandboxServer:
             "api_versions": api_versions,
             "polls_to_complete": polls_to_complete,
             "usage_budget": usage_budget,
+            "documented_limits": self.documented_limits,
         }
         self.apis: dict[str, FamilyApi] = {
             name: family.api(world, lambda: self.url, **options)
@@ -195,6 +208,7 @@ class SandboxServer:
             api.reset()
         if self.latency is not None:
             self.latency.reset()
+        self.limiter.reset()
 
     def _record(
         self, method: str, path: str, params: dict[str, str], status: int, fault: str | None
@@ -211,6 +225,7 @@ class SandboxServer:
             "by_status": dict(collections.Counter(str(r["status"]) for r in records)),
             "by_fault": dict(collections.Counter(r["fault"] for r in records if r["fault"])),
             "rules": [rule.to_dict() for rule in self.faults.rules],
+            "limits_refused": self.limiter.summary(),
         }
 
     # ------------------------------------------------------------------ control endpoints
@@ -295,6 +310,19 @@ class SandboxServer:
             raw_query=raw_query,
         )
         context = api.begin(call)
+        limits = self._limits[family.name] if self.documented_limits else ()
+        refusal = self.limiter.check(limits, path, handler.headers) if limits else None
+        if refusal is not None:
+            # Over a documented limit: the family's own throttle answer, with the wait the
+            # platform would give (recorded as `limit:<name>` so a run can say where it bound).
+            limit = refusal.limit
+            throttle = FaultRule(kind=limit.kind, options=limit.options(refusal.wait_seconds))
+            response = api.fault_response(context, throttle, limit.kind in family.rate_limit_kinds)
+            self._record(method, path, params, response.status, f"limit:{limit.name}")
+            handler.send_payload(
+                response.status, response.body, response.content_type, response.headers
+            )
+            return
         rule = take_fault(family.request_kinds)
         usage_pct: int | None = None
         if rule is not None:
