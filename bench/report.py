@@ -343,3 +343,127 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------------------- latency scenario
+def latency_projection(
+    scenario: dict[str, Any], measured: dict[str, Any], agency: dict[str, Any]
+) -> dict[str, Any]:
+    """From the measured scale to the full agency (accounts scale with clients): the nightly
+    extract's wall time per worker count, and per documented rate limit whether it binds.
+
+    Wall time: T_N × clients ratio (each slot runs whole accounts; valid while accounts far
+    outnumber slots). Limits per token (one account's token) do not grow with the agency: the
+    measured peak per window is the agency's. Limits per app (or developer token) count every
+    account: the calls the run counted × clients ratio, spread over the windows the projected
+    run lasts (a run shorter than the window puts them all in one)."""
+    ratio = agency["clients"] / measured["clients"]
+    runs = scenario["runs"]
+    walls = {w: round(r["seconds"] * ratio, 1) for w, r in runs.items() if r.get("seconds")}
+    most = max(runs, key=int)
+    limits: dict[str, Any] = {}
+    measured_wall = runs[most].get("seconds") or 0.0
+    for name, use in runs[most].get("limits", {}).items():
+        peak, window, limit = use["peak_calls_in_a_window"], use["window_seconds"], use["calls"]
+        binds_from = None
+        if use["per"] == "token":
+            projected = peak  # one account's token: the agency's size does not change it
+        else:
+            # Calls per window grow with the agency until a window holds a whole run; past
+            # that, `most` workers send them at the measured rate whatever the agency's size.
+            rate_cap = peak / measured_wall * window if measured_wall else peak * ratio
+            projected = round(min(peak * ratio, max(peak, rate_cap)))
+            if peak and max(peak, rate_cap) > limit:
+                binds_from = round(measured["clients"] * limit / peak, 1)
+        limits[name] = {
+            **use,
+            "projected_peak_at_agency": projected,
+            "binds_at_agency": projected > limit or use["refused"] > 0,
+            "headroom": round(limit / projected, 2) if projected else None,
+            "binds_from_clients": binds_from,
+        }
+    one = walls.get("1")
+    needed = None
+    if one:
+        for n in (1, 2, 4, 8, 16, 32, 64):
+            eff = runs.get(str(n), runs[most]).get("efficiency") or 1.0
+            if one / (n * eff) < 600:
+                needed = n
+                break
+    return {
+        "clients_ratio": round(ratio, 2),
+        "agency_wall_seconds": walls,
+        "workers_for_10_min": needed,
+        "limits": limits,
+    }
+
+
+def latency_markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    sc = result["latency_scenario"]
+    proj = sc["projection"]
+    runs = sc["runs"]
+    lines = [
+        f"# Ruche benchmark — nightly extract at API latency, scale `{result['scale']}`",
+        "",
+        f"Started {result['started_at']}, total {result.get('total_seconds')} s. "
+        f"Machine: {m['cpus']} CPU ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
+        f"{m['platform']}, Python {m['python']}. Commit {m.get('git_commit')}.",
+        f"Scale definition: `{result['scale_definition']}`. Nightly day {sc['nightly_day']} "
+        "(+ the connectors' re-fetch windows).",
+        f"Sandbox: {sc['latency']}; the platforms' documented rate limits enforced per token "
+        "and per app; one token per account. A worker = one thread of `extract_many` running "
+        "one account's extract at a time (as one Celery worker slot runs one extract task).",
+        f"Warm-up (no latency, not counted): {_f(sc['warm_up'].get('seconds'))} s.",
+        "",
+        "| workers | wall s | efficiency T1/(N·TN) | requests | req/s | records | served latency "
+        "mean / p50 / p95 / p99 ms | rate-limit waits (s) | deferred | projected agency wall s |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for workers, r in sorted(runs.items(), key=lambda kv: int(kv[0])):
+        lat = r.get("served_latency", {})
+        lines.append(
+            f"| {workers} | {_f(r['seconds'])} | {_f(r.get('efficiency'), 2)} | "
+            f"{_f(r['requests'])} | {_f(r['requests_per_s'])} | {_f(r['records'])} | "
+            f"{_f(lat.get('mean_ms'))} / {_f(lat.get('p50_ms'))} / {_f(lat.get('p95_ms'))} / "
+            f"{_f(lat.get('p99_ms'))} | {_f(r.get('rate_limit_waits'))} "
+            f"({_f(r.get('waited_seconds'))}) | {len(r.get('deferred_accounts') or [])} | "
+            f"{_f(proj['agency_wall_seconds'].get(workers))} |"
+        )
+    most = max(runs, key=int)
+    lines += [
+        "",
+        f"Projection to the full agency: measured × {proj['clients_ratio']} (clients ratio). "
+        f"Workers for a nightly extract under 10 minutes: {proj['workers_for_10_min'] or '> 64'}.",
+        "",
+        f"Requests by platform ({most} workers): per 1,000 records landed, against the fewest "
+        "the page sizes allow; rate-limit waits; the slowest account:",
+        "",
+        "| platform | accounts | records | requests | per 1,000 records | page-size minimum | "
+        "rate-limit waits | waited s | slowest account s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {_f(p['accounts'])} | {_f(p['records'])} | {_f(p['requests'])} | "
+            f"{_f(p['requests_per_1000_records'], 2)} | {_f(p['min_requests_per_1000_records'], 2)}"
+            f" | {_f(p.get('rate_limit_waits'))} | {_f(p.get('waited_seconds'))} | "
+            f"{_f(p.get('account_seconds_max'))} |"
+            for name, p in runs[most].get("by_platform", {}).items()
+        ),
+        "",
+        f"Documented rate limits ({most} workers): the most calls one bucket (a token, the app, "
+        "a developer token) held in one window, and at the full agency:",
+        "",
+        "| limit | per | limit / window | buckets | peak measured | refused | projected at agency "
+        "| binds? | binds from (clients) |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for name, lim in proj["limits"].items():
+        window = "UTC day" if lim["window"] == "utc_day" else f"{lim['window_seconds'] / 60:g} min"
+        lines.append(
+            f"| {name} | {lim['per']} | {_f(lim['calls'])} / {window} | {_f(lim['buckets'])} | "
+            f"{_f(lim['peak_calls_in_a_window'])} | {_f(lim['refused'])} | "
+            f"{_f(lim['projected_peak_at_agency'])} | "
+            f"{'**yes**' if lim['binds_at_agency'] else 'no'} | "
+            f"{_f(lim['binds_from_clients'])} |"
+        )
+    return "\n".join(lines) + "\n"
