@@ -318,12 +318,30 @@ def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     """Re-render latest.md from a (possibly partial) latest.json:
     `python -m bench.report [bench/results/latest.json]`; or merge back-to-back runs:
-    `python -m bench.report merge A.json B.json --out bench/results`."""
+    `python -m bench.report merge A.json B.json --out bench/results`; or re-render the latency
+    scenario: `python -m bench.report latency [bench/results/latency.json]`."""
     import json
     import sys
     from pathlib import Path
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["latency"]:
+        from bench.scales import describe
+
+        src = Path(args[1] if len(args) > 1 else "bench/results/latency.json")
+        result = json.loads(src.read_text())
+        scenario = result["latency_scenario"]
+        agency_shaped = result["scale"].partition(":")[0] == "agency"
+        scenario["projection"] = latency_projection(
+            scenario,
+            describe(result["scale"]),
+            describe("agency" if agency_shaped else result["scale"]),
+        )
+        src.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        md = latency_markdown(result)
+        src.with_suffix(".md").write_text(md)
+        print(md)
+        return
     if args[:1] == ["merge"]:
         out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("bench/results")
         paths = [a for a in args[1:] if a.endswith(".json")]
@@ -341,40 +359,52 @@ def main(argv: list[str] | None = None) -> None:
     print(md)
 
 
-if __name__ == "__main__":
-    main()
-
-
 # ---------------------------------------------------------------------------- latency scenario
 def latency_projection(
     scenario: dict[str, Any], measured: dict[str, Any], agency: dict[str, Any]
 ) -> dict[str, Any]:
-    """From the measured scale to the full agency (accounts scale with clients): the nightly
-    extract's wall time per worker count, and per documented rate limit whether it binds.
+    """From the measured scale to the full agency (accounts grow with clients), by a model the
+    measured runs check: N slots running whole accounts take max(A / N, L), where A is the
+    accounts' summed time (T1 × clients ratio: one worker runs them back to back) and L the
+    longest single account (its requests are sequential: more workers cannot shorten it).
 
-    Wall time: T_N × clients ratio (each slot runs whole accounts; valid while accounts far
-    outnumber slots). Limits per token (one account's token) do not grow with the agency: the
-    measured peak per window is the agency's. Limits per app (or developer token) count every
-    account: the calls the run counted × clients ratio, spread over the windows the projected
-    run lasts (a run shorter than the window puts them all in one)."""
+    Rate limits per token (one account's token) do not grow with the agency: the measured
+    peak per window is the agency's. Limits per app (or developer token) count every account:
+    the calls one window held × clients ratio, spread over the windows the projected run lasts
+    (with the workers that bring the night under 10 minutes, or the most measured)."""
     ratio = agency["clients"] / measured["clients"]
     runs = scenario["runs"]
-    walls = {w: round(r["seconds"] * ratio, 1) for w, r in runs.items() if r.get("seconds")}
+    one = runs.get("1") or {}
+    longest = max(
+        (
+            p.get("account_seconds_max") or 0.0
+            for r in runs.values()
+            for p in r.get("by_platform", {}).values()
+        ),
+        default=0.0,
+    )
+    summed = (one.get("seconds") or 0.0) * ratio
+
+    def model(n: int, clients_ratio: float = ratio) -> float:
+        return round(max((one.get("seconds") or 0.0) * clients_ratio / n, longest), 1)
+
+    checks = {
+        w: {"model": model(int(w), 1.0), "measured": r.get("seconds")} for w, r in runs.items()
+    }
+    needed = next((n for n in range(1, 257) if model(n) < 600), None) if summed else None
     most = max(runs, key=int)
+    target_wall = model(needed or int(most))
     limits: dict[str, Any] = {}
-    measured_wall = runs[most].get("seconds") or 0.0
     for name, use in runs[most].get("limits", {}).items():
         peak, window, limit = use["peak_calls_in_a_window"], use["window_seconds"], use["calls"]
         binds_from = None
         if use["per"] == "token":
             projected = peak  # one account's token: the agency's size does not change it
         else:
-            # Calls per window grow with the agency until a window holds a whole run; past
-            # that, `most` workers send them at the measured rate whatever the agency's size.
-            rate_cap = peak / measured_wall * window if measured_wall else peak * ratio
-            projected = round(min(peak * ratio, max(peak, rate_cap)))
-            if peak and max(peak, rate_cap) > limit:
-                binds_from = round(measured["clients"] * limit / peak, 1)
+            windows = max(1.0, target_wall / window)
+            projected = round(peak * ratio / windows)
+            if peak:
+                binds_from = round(measured["clients"] * limit * windows / peak, 1)
         limits[name] = {
             **use,
             "projected_peak_at_agency": projected,
@@ -382,18 +412,14 @@ def latency_projection(
             "headroom": round(limit / projected, 2) if projected else None,
             "binds_from_clients": binds_from,
         }
-    one = walls.get("1")
-    needed = None
-    if one:
-        for n in (1, 2, 4, 8, 16, 32, 64):
-            eff = runs.get(str(n), runs[most]).get("efficiency") or 1.0
-            if one / (n * eff) < 600:
-                needed = n
-                break
     return {
         "clients_ratio": round(ratio, 2),
-        "agency_wall_seconds": walls,
+        "summed_account_seconds_at_agency": round(summed, 1),
+        "longest_account_seconds": longest,
+        "model_vs_measured": checks,
+        "agency_wall_seconds": {w: model(int(w)) for w in runs},
         "workers_for_10_min": needed,
+        "agency_wall_seconds_at_that": target_wall if needed else None,
         "limits": limits,
     }
 
@@ -433,8 +459,18 @@ def latency_markdown(result: dict[str, Any]) -> str:
     most = max(runs, key=int)
     lines += [
         "",
-        f"Projection to the full agency: measured × {proj['clients_ratio']} (clients ratio). "
-        f"Workers for a nightly extract under 10 minutes: {proj['workers_for_10_min'] or '> 64'}.",
+        "Projection to the full agency: max(A / N, L), A = T1 × "
+        f"{proj['clients_ratio']} (clients ratio) = {_f(proj['summed_account_seconds_at_agency'])}"
+        f" s of accounts back to back, L = the longest account, "
+        f"{_f(proj['longest_account_seconds'])} s (its requests are sequential). The model at "
+        "the measured scale against the measurement: "
+        + ", ".join(
+            f"{w} workers {_f(c['model'])} s vs {_f(c['measured'])} s"
+            for w, c in sorted(proj["model_vs_measured"].items(), key=lambda kv: int(kv[0]))
+        )
+        + ". Workers for the agency's nightly extract under 10 minutes: "
+        f"**{proj['workers_for_10_min'] or '> 256'}** "
+        f"({_f(proj['agency_wall_seconds_at_that'])} s).",
         "",
         f"Requests by platform ({most} workers): per 1,000 records landed, against the fewest "
         "the page sizes allow; rate-limit waits; the slowest account:",
@@ -451,7 +487,8 @@ def latency_markdown(result: dict[str, Any]) -> str:
         ),
         "",
         f"Documented rate limits ({most} workers): the most calls one bucket (a token, the app, "
-        "a developer token) held in one window, and at the full agency:",
+        "a developer token) held in one window, and at the full agency with the workers above "
+        "(per-app calls grow with the clients; per-token ones do not):",
         "",
         "| limit | per | limit / window | buckets | peak measured | refused | projected at agency "
         "| binds? | binds from (clients) |",
@@ -467,3 +504,7 @@ def latency_markdown(result: dict[str, Any]) -> str:
             f"{_f(lim['binds_from_clients'])} |"
         )
     return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

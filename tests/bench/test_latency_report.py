@@ -41,26 +41,39 @@ def test_projection_scales_wall_time_and_per_app_limits_with_clients_not_per_tok
     }
     proj = latency_projection(_scenario(limits), {"clients": 4}, {"clients": 25})
     assert proj["clients_ratio"] == 6.25
-    assert proj["agency_wall_seconds"] == {"1": 2500.0, "2": 1312.5, "4": 750.0}
+    # max(T1 × ratio / N, longest account): no account here is long.
+    assert proj["agency_wall_seconds"] == {"1": 2500.0, "2": 1250.0, "4": 625.0}
     user, app, dev = (proj["limits"][k] for k in limits)
     # One account's token: the agency's size does not change its calls per window.
     assert user["projected_peak_at_agency"] == 40 and not user["binds_at_agency"]
-    # The app's: 100 calls in a 120 s run of 4 clients; at 25 clients a 750 s run still fits
-    # one 15-minute window, so all 625 calls land in it: over 450.
+    # The app's: 100 calls in a run of 4 clients; at 25 clients the 10-minute night (5 workers,
+    # 500 s) fits one 15-minute window, so all 625 calls land in it: over 450.
     assert app["projected_peak_at_agency"] == 625 and app["binds_at_agency"]
     assert app["binds_from_clients"] == 18.0  # 4 clients × 450 / 100
     # 50 operations a night per 4 clients: far from 15,000 a day.
     assert dev["projected_peak_at_agency"] == 312 and not dev["binds_at_agency"]
-    assert proj["workers_for_10_min"] == 8  # 2500 s / (8 × 0.83) < 600; 4 workers: 750 s
+    assert proj["workers_for_10_min"] == 5  # 2500 s / 5 = 500 s; 4 workers: 625 s
+    assert proj["agency_wall_seconds_at_that"] == 500.0
 
 
-def test_a_per_app_limit_is_capped_by_the_request_rate_once_a_run_outlasts_its_window():
-    # 120 calls in 120 s of a 60 s window: at most ~60 per window whatever the agency's size.
+def test_the_longest_account_bounds_the_wall_time_whatever_the_workers():
+    scenario = _scenario({})
+    scenario["runs"]["1"]["by_platform"] = {"a": {"account_seconds_max": 30.0}}
+    scenario["runs"]["4"]["by_platform"] = {"b": {"account_seconds_max": 700.0}}
+    proj = latency_projection(scenario, {"clients": 4}, {"clients": 25})
+    assert proj["longest_account_seconds"] == 700.0
+    assert proj["agency_wall_seconds"] == {"1": 2500.0, "2": 1250.0, "4": 700.0}
+    assert proj["workers_for_10_min"] is None  # one account alone takes over 10 minutes
+    assert proj["model_vs_measured"]["4"] == {"model": 700.0, "measured": 120.0}
+
+
+def test_a_per_app_limit_is_spread_over_the_windows_a_longer_run_lasts():
+    # 60 calls in a minute at 4 clients; the agency's 500 s night spans 8.3 one-minute windows.
     limits = {"per app, 1 min": _limit("app", 100, 60, 60)}
     proj = latency_projection(_scenario(limits), {"clients": 4}, {"clients": 25})
     lim = proj["limits"]["per app, 1 min"]
-    assert lim["projected_peak_at_agency"] == 60 and not lim["binds_at_agency"]
-    assert lim["binds_from_clients"] is None
+    assert lim["projected_peak_at_agency"] == 45 and not lim["binds_at_agency"]
+    assert lim["binds_from_clients"] == 55.6
 
 
 def test_a_refused_call_means_the_limit_binds_and_the_table_says_so():
