@@ -27,6 +27,7 @@ help:
 	@echo "make stack-test  the docker/compose.yml topology for real, without Docker: Postgres, Redis,"
 	@echo "              Airflow components and two Celery workers, S3 (moto); a night checked end to end"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
+	@echo "              LATENCY=1: the nightly extract at API latency with 1, 2, 4 workers (latency.md)"
 
 .venv/.ruche-installed: uv.lock pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -91,9 +92,17 @@ sentiment-eval: install
 
 SCALE ?= demo
 HISTORY ?= 30
+# LATENCY=1 (or a median in ms, 150/600 for median/p95): only the nightly extract at API
+# latency, with 1, 2 and 4 workers (bench/README.md); its report is bench/results/latency.md
+LATENCY ?=
 bench:
 	$(UV) sync --frozen --group bench
+ifeq ($(strip $(LATENCY)),)
 	$(RUN) --group bench python -m bench --scale $(SCALE) --history $(HISTORY) $(BENCH_ARGS)
+else
+	$(RUN) --group bench python -m bench --scale $(SCALE) \
+		--latency $(if $(filter 1,$(LATENCY)),150,$(LATENCY)) $(BENCH_ARGS)
+endif
 
 clean:
 	rm -rf demo_output .pytest_cache .ruff_cache

@@ -251,6 +251,80 @@ def run_history(scale: str, history: int, args: argparse.Namespace) -> dict[str,
     return out
 
 
+def run_latency(scale: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The nightly extract at API latency: the sandbox delays every request (a seeded
+    log-normal, `--latency`) and enforces the platforms' documented rate limits, per token and
+    per app; each account has its own token, as in production. The same nightly extract runs
+    with 1, 2, 4… workers (`--latency-workers`: threads of `extract_many`, each running one
+    account's extract at a time, as a Celery worker slot runs one extract task), each against a
+    fresh server (same delays, empty rate-limit windows) into a fresh landing zone. A warm-up
+    extract without latency runs first so the world's generation (CPU, memoised in this
+    process) is not counted in the first measured run."""
+    from connectors.sandbox.latency import parse_latency
+    from connectors.sandbox.server import SandboxServer
+    from connectors.sandbox.world import World
+
+    work = Path(args.workdir) / f"{label(scale)}-latency"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    last = NOW.date() - dt.timedelta(days=1)
+    latency = parse_latency(args.latency, SEED)
+    assert latency is not None  # --latency off is refused by main()
+    world = World(config_for(scale), seed=SEED, now=NOW, scale=scale_for(scale, 30))
+    nightly = {"start": last.isoformat(), "end": last.isoformat(), "scale": scale}
+    out: dict[str, Any] = {
+        "scale": scale,
+        "nightly_day": last.isoformat(),
+        "latency": latency.describe(),
+        "workers": args.latency_workers,
+        "runs": {},
+    }
+    with SandboxServer(world) as server:
+        out["warm_up"] = stage(
+            f"{scale}: warm-up extract, no latency (not counted)",
+            "extract",
+            landing=str(work / "warm"),
+            run_id="bench_warm",
+            base_url=server.url,
+            workers=max(args.latency_workers),
+            per_account_tokens=True,
+            **nightly,
+        )
+    for workers in args.latency_workers:
+        latency.reset()
+        with SandboxServer(world, latency=latency, documented_limits=True) as server:
+            run = stage(
+                f"{scale}: nightly extract at latency, {workers} worker(s)",
+                "extract",
+                landing=str(work / f"w{workers}"),
+                run_id=f"bench_latency_{workers}",
+                base_url=server.url,
+                workers=workers,
+                per_account_tokens=True,
+                **nightly,
+            )
+            run["served_latency"] = latency.stats()
+            run["limits"] = server.limiter.usage()
+            out["runs"][str(workers)] = run
+        # partial results survive an interrupted run
+        (Path(args.out) / "latency.json").write_text(json.dumps(out, indent=2) + "\n")
+    one = out["runs"].get("1")
+    for workers, run in out["runs"].items():
+        n = int(workers)
+        run["efficiency"] = (
+            round(one["seconds"] / (n * run["seconds"]), 3) if one and run["seconds"] else None
+        )
+    # Projected to the full agency only from the agency's shape (agency or agency:N).
+    agency_shaped = scale.partition(":")[0] == "agency"
+    out["projection"] = report.latency_projection(
+        out, describe(scale), describe("agency" if agency_shaped else scale)
+    )
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
 def airflow_vs_plain(work: Path, warehouse: str, repeats: int) -> dict[str, Any]:
     """The dbt stage as Airflow runs it (`dbt_build` task of `ruche_transform`, duration from the
     metadata DB) vs a plain `dbt build` CLI process, each on its own copy of the same warehouse."""
@@ -356,6 +430,19 @@ def main(argv: list[str] | None = None) -> int:
         help="compare dbt in Airflow with plain dbt at this history (default: the first one)",
     )
     p.add_argument("--keep", action="store_true", help="keep the comparison databases")
+    p.add_argument(
+        "--latency",
+        nargs="?",
+        const="150",
+        default=None,
+        help="only the nightly extract at API latency (median ms, or median/p95; default 150 "
+        "→ p95 660 ms) with documented rate limits, at --latency-workers",
+    )
+    p.add_argument(
+        "--latency-workers",
+        default="1,2,4",
+        help="worker counts of the latency scenario (comma-separated, default 1,2,4)",
+    )
     p.add_argument("--out", default=str(RESULTS))
     args = p.parse_args(argv)
     try:
@@ -363,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         p.error(str(exc))
     args.airflow_done = False
+    if args.latency is not None:
+        return main_latency(p, args)
     histories = [int(h) for h in args.history.split(",") if h.strip()]
     if args.dlt_histories is not None:
         args.dlt_histories = {int(h) for h in args.dlt_histories.split(",") if h.strip()}
@@ -388,6 +477,37 @@ def main(argv: list[str] | None = None) -> int:
     (out / "latest.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
     md = report.markdown(result)
     (out / "latest.md").write_text(md)
+    print(md)
+    return 0
+
+
+def main_latency(p: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """`--latency`: the latency scenario alone (its own result files: latency.json/.md)."""
+    from connectors.sandbox.latency import parse_latency
+
+    try:
+        if parse_latency(args.latency) is None:
+            p.error("--latency: give a median in ms (150) or median/p95 (150/600), not off")
+        args.latency_workers = sorted({int(w) for w in args.latency_workers.split(",") if w})
+    except ValueError as exc:
+        p.error(f"--latency: {exc}")
+    if not args.latency_workers or min(args.latency_workers) < 1:
+        p.error("--latency-workers: whole numbers, at least 1 (e.g. 1,2,4)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    result: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "scale": args.scale,
+        "scale_definition": describe(args.scale),
+        "latency_scenario": run_latency(args.scale, args),
+    }
+    result["total_seconds"] = round(time.monotonic() - started, 1)
+    result["git_commit_at_end"] = git_commit()
+    (out / "latency.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    md = report.latency_markdown(result)
+    (out / "latency.md").write_text(md)
     print(md)
     return 0
 

@@ -318,12 +318,30 @@ def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     """Re-render latest.md from a (possibly partial) latest.json:
     `python -m bench.report [bench/results/latest.json]`; or merge back-to-back runs:
-    `python -m bench.report merge A.json B.json --out bench/results`."""
+    `python -m bench.report merge A.json B.json --out bench/results`; or re-render the latency
+    scenario: `python -m bench.report latency [bench/results/latency.json]`."""
     import json
     import sys
     from pathlib import Path
 
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["latency"]:
+        from bench.scales import describe
+
+        src = Path(args[1] if len(args) > 1 else "bench/results/latency.json")
+        result = json.loads(src.read_text())
+        scenario = result["latency_scenario"]
+        agency_shaped = result["scale"].partition(":")[0] == "agency"
+        scenario["projection"] = latency_projection(
+            scenario,
+            describe(result["scale"]),
+            describe("agency" if agency_shaped else result["scale"]),
+        )
+        src.write_text(json.dumps(result, indent=2, default=str) + "\n")
+        md = latency_markdown(result)
+        src.with_suffix(".md").write_text(md)
+        print(md)
+        return
     if args[:1] == ["merge"]:
         out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("bench/results")
         paths = [a for a in args[1:] if a.endswith(".json")]
@@ -339,6 +357,153 @@ def main(argv: list[str] | None = None) -> None:
     md = markdown(result)
     src.with_suffix(".md").write_text(md)
     print(md)
+
+
+# ---------------------------------------------------------------------------- latency scenario
+def latency_projection(
+    scenario: dict[str, Any], measured: dict[str, Any], agency: dict[str, Any]
+) -> dict[str, Any]:
+    """From the measured scale to the full agency (accounts grow with clients), by a model the
+    measured runs check: N slots running whole accounts take max(A / N, L), where A is the
+    accounts' summed time (T1 × clients ratio: one worker runs them back to back) and L the
+    longest single account (its requests are sequential: more workers cannot shorten it).
+
+    Rate limits per token (one account's token) do not grow with the agency: the measured
+    peak per window is the agency's. Limits per app (or developer token) count every account:
+    the calls one window held × clients ratio, spread over the windows the projected run lasts
+    (with the workers that bring the night under 10 minutes, or the most measured)."""
+    ratio = agency["clients"] / measured["clients"]
+    runs = scenario["runs"]
+    one = runs.get("1") or {}
+    longest = max(
+        (
+            p.get("account_seconds_max") or 0.0
+            for r in runs.values()
+            for p in r.get("by_platform", {}).values()
+        ),
+        default=0.0,
+    )
+    summed = (one.get("seconds") or 0.0) * ratio
+
+    def model(n: int, clients_ratio: float = ratio) -> float:
+        return round(max((one.get("seconds") or 0.0) * clients_ratio / n, longest), 1)
+
+    checks = {
+        w: {"model": model(int(w), 1.0), "measured": r.get("seconds")} for w, r in runs.items()
+    }
+    needed = next((n for n in range(1, 257) if model(n) < 600), None) if summed else None
+    most = max(runs, key=int)
+    target_wall = model(needed or int(most))
+    limits: dict[str, Any] = {}
+    for name, use in runs[most].get("limits", {}).items():
+        peak, window, limit = use["peak_calls_in_a_window"], use["window_seconds"], use["calls"]
+        binds_from = None
+        if use["per"] == "token":
+            projected = peak  # one account's token: the agency's size does not change it
+        else:
+            windows = max(1.0, target_wall / window)
+            projected = round(peak * ratio / windows)
+            if peak:
+                binds_from = round(measured["clients"] * limit * windows / peak, 1)
+        limits[name] = {
+            **use,
+            "projected_peak_at_agency": projected,
+            "binds_at_agency": projected > limit or use["refused"] > 0,
+            "headroom": round(limit / projected, 2) if projected else None,
+            "binds_from_clients": binds_from,
+        }
+    return {
+        "clients_ratio": round(ratio, 2),
+        "summed_account_seconds_at_agency": round(summed, 1),
+        "longest_account_seconds": longest,
+        "model_vs_measured": checks,
+        "agency_wall_seconds": {w: model(int(w)) for w in runs},
+        "workers_for_10_min": needed,
+        "agency_wall_seconds_at_that": target_wall if needed else None,
+        "limits": limits,
+    }
+
+
+def latency_markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    sc = result["latency_scenario"]
+    proj = sc["projection"]
+    runs = sc["runs"]
+    lines = [
+        f"# Ruche benchmark — nightly extract at API latency, scale `{result['scale']}`",
+        "",
+        f"Started {result['started_at']}, total {result.get('total_seconds')} s. "
+        f"Machine: {m['cpus']} CPU ({m['cpu_model']}), {m['memory_gb']} GB RAM, "
+        f"{m['platform']}, Python {m['python']}. Commit {m.get('git_commit')}.",
+        f"Scale definition: `{result['scale_definition']}`. Nightly day {sc['nightly_day']} "
+        "(+ the connectors' re-fetch windows).",
+        f"Sandbox: {sc['latency']}; the platforms' documented rate limits enforced per token "
+        "and per app; one token per account. A worker = one thread of `extract_many` running "
+        "one account's extract at a time (as one Celery worker slot runs one extract task).",
+        f"Warm-up (no latency, not counted): {_f(sc['warm_up'].get('seconds'))} s.",
+        "",
+        "| workers | wall s | efficiency T1/(N·TN) | requests | req/s | records | served latency "
+        "mean / p50 / p95 / p99 ms | rate-limit waits (s) | deferred | projected agency wall s |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for workers, r in sorted(runs.items(), key=lambda kv: int(kv[0])):
+        lat = r.get("served_latency", {})
+        lines.append(
+            f"| {workers} | {_f(r['seconds'])} | {_f(r.get('efficiency'), 2)} | "
+            f"{_f(r['requests'])} | {_f(r['requests_per_s'])} | {_f(r['records'])} | "
+            f"{_f(lat.get('mean_ms'))} / {_f(lat.get('p50_ms'))} / {_f(lat.get('p95_ms'))} / "
+            f"{_f(lat.get('p99_ms'))} | {_f(r.get('rate_limit_waits'))} "
+            f"({_f(r.get('waited_seconds'))}) | {len(r.get('deferred_accounts') or [])} | "
+            f"{_f(proj['agency_wall_seconds'].get(workers))} |"
+        )
+    most = max(runs, key=int)
+    lines += [
+        "",
+        "Projection to the full agency: max(A / N, L), A = T1 × "
+        f"{proj['clients_ratio']} (clients ratio) = {_f(proj['summed_account_seconds_at_agency'])}"
+        f" s of accounts back to back, L = the longest account, "
+        f"{_f(proj['longest_account_seconds'])} s (its requests are sequential). The model at "
+        "the measured scale against the measurement: "
+        + ", ".join(
+            f"{w} workers {_f(c['model'])} s vs {_f(c['measured'])} s"
+            for w, c in sorted(proj["model_vs_measured"].items(), key=lambda kv: int(kv[0]))
+        )
+        + ". Workers for the agency's nightly extract under 10 minutes: "
+        f"**{proj['workers_for_10_min'] or '> 256'}** "
+        f"({_f(proj['agency_wall_seconds_at_that'])} s).",
+        "",
+        f"Requests by platform ({most} workers): per 1,000 records landed, against the fewest "
+        "the page sizes allow; rate-limit waits; the slowest account:",
+        "",
+        "| platform | accounts | records | requests | per 1,000 records | page-size minimum | "
+        "rate-limit waits | waited s | slowest account s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {_f(p['accounts'])} | {_f(p['records'])} | {_f(p['requests'])} | "
+            f"{_f(p['requests_per_1000_records'], 2)} | {_f(p['min_requests_per_1000_records'], 2)}"
+            f" | {_f(p.get('rate_limit_waits'))} | {_f(p.get('waited_seconds'))} | "
+            f"{_f(p.get('account_seconds_max'))} |"
+            for name, p in runs[most].get("by_platform", {}).items()
+        ),
+        "",
+        f"Documented rate limits ({most} workers): the most calls one bucket (a token, the app, "
+        "a developer token) held in one window, and at the full agency with the workers above "
+        "(per-app calls grow with the clients; per-token ones do not):",
+        "",
+        "| limit | per | limit / window | buckets | peak measured | refused | projected at agency "
+        "| binds? | binds from (clients) |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for name, lim in proj["limits"].items():
+        window = "UTC day" if lim["window"] == "utc_day" else f"{lim['window_seconds'] / 60:g} min"
+        lines.append(
+            f"| {name} | {lim['per']} | {_f(lim['calls'])} / {window} | {_f(lim['buckets'])} | "
+            f"{_f(lim['peak_calls_in_a_window'])} | {_f(lim['refused'])} | "
+            f"{_f(lim['projected_peak_at_agency'])} | "
+            f"{'**yes**' if lim['binds_at_agency'] else 'no'} | "
+            f"{_f(lim['binds_from_clients'])} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

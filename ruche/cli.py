@@ -236,11 +236,27 @@ def sandbox(
     seed: Annotated[int, typer.Option(help="World generator seed.")] = 7,
     now: Annotated[str | None, typer.Option(help="World clock, ISO UTC (default: now).")] = None,
     scale: Annotated[str, typer.Option(help="Scale preset: demo or agency.")] = "demo",
+    latency: Annotated[
+        str | None,
+        typer.Option(
+            help="Latency added to each API request: median ms (150) or median/p95 (150/600), "
+            "log-normal, seeded; off: none. Default: RUCHE_SANDBOX_LATENCY, else off."
+        ),
+    ] = None,
 ) -> None:
     """Serve the platform sandbox (Facebook, Instagram, Meta Ads APIs) until Ctrl-C."""
     from ruche.sandbox import SandboxUnavailable, sandbox_world
 
     _setup_logging(False)
+    try:
+        from connectors.sandbox.latency import parse_latency
+
+        added = parse_latency(latency or settings().SANDBOX_LATENCY, seed)
+    except ImportError:
+        added = None  # an installed Ruche has no sandbox: sandbox_world says so below
+    except ValueError as exc:
+        _error(f"--latency: {exc}")
+        raise typer.Exit(2) from None
     try:
         world_now = dt.datetime.fromisoformat(now).astimezone(dt.UTC) if now else None
     except ValueError:
@@ -266,8 +282,10 @@ def sandbox(
         console.print(
             f"Sandbox on http://{host}:{port} (seed {seed}, scale {scale}); Ctrl-C stops."
         )
+        if added is not None:
+            console.print(f"Each API request waits: {added.describe()}.")
         console.print(f"Point Ruche at it with: export RUCHE_BASE_URL=http://{host}:{port}")
-        serve_forever(world, host=host, port=port)
+        serve_forever(world, host=host, port=port, latency=added)
     except PortBusy as exc:
         _error(str(exc))
         raise typer.Exit(1) from None

@@ -73,6 +73,25 @@ def _queue(value: str | None) -> str | None:
     return value
 
 
+_LATENCY = re.compile(r"(off|none|0|(\d+(\.\d+)?)(ms)?(/(\d+(\.\d+)?)(ms)?)?)", re.IGNORECASE)
+
+
+def _latency(value: str | None) -> str | None:
+    """`off`, a median in ms (`150`), or median/p95 in ms (`150/600`) with p95 above the median
+    (parsed by `connectors.sandbox.latency.parse_latency`, which is not shipped in the wheel)."""
+    if value is None:
+        return value
+    match = _LATENCY.fullmatch(value.strip())
+    if match is None:
+        raise ValueError("not a latency")
+    median, p95 = match.group(2), match.group(6)
+    if median is not None and float(median) <= 0:
+        raise ValueError("the median must be above 0")
+    if p95 is not None and float(p95) <= float(median):
+        raise ValueError("the p95 must be above the median")
+    return value
+
+
 OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none)]
 OptionalPath = Annotated[Path | None, BeforeValidator(_blank_is_none)]
 OptionalStr = Annotated[str | None, BeforeValidator(_blank_is_none)]
@@ -204,6 +223,14 @@ class Settings(BaseSettings):
         "The comment sentiment scorer: a built-in name (`lexicon`, `lexicon-upstream`, "
         "`legacy`), an entry point of `ruche.sentiment_scorers`, or `module:Class`.",
         "a scorer name (e.g. lexicon) or module:Class",
+    )
+    # --- the sandbox
+    SANDBOX_LATENCY: Annotated[OptionalStr, AfterValidator(_latency)] = _field(
+        None,
+        "Latency `ruche sandbox` adds to each API request: a median in ms (`150`) or "
+        'median/p95 (`150/600`), log-normal, seeded (sandbox README, "Latency"). Unset or '
+        "`off`: none (the tests and the demo).",
+        "a median in ms (e.g. 150), median/p95 in ms (e.g. 150/600), or off",
     )
     # --- secrets
     AUTHOR_HASH_KEY: OptionalStr = _field(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .faults import CORE_REQUEST_KINDS, LIST_KINDS, FaultRule
+from .ratelimit import Limit
 
 REGISTRY: dict[str, str] = {
     # Google Ads before Meta Graph: both version their paths `/vNN/…`, and a request is routed
@@ -108,10 +109,14 @@ class Family:
     withholding_kinds: tuple[str, ...] = ()
     """Those of `phase_kinds` that leave data out of a successful answer (Meta's comment
     without `from`): the account succeeds with as many records, less what was withheld."""
+    rate_limits: tuple[Limit, ...] = ()
+    """The platform's documented limits (`ratelimit.Limit`), enforced by the core on a server
+    started with `documented_limits=True`; each answers with one of `error_kinds`."""
 
     def __post_init__(self) -> None:
         # The contract tests (tests/contract/) read these to decide what each kind must end in.
         for label, kinds, within in (
+            ("rate_limits", tuple(limit.kind for limit in self.rate_limits), self.error_kinds),
             ("rate_limit_kinds", self.rate_limit_kinds, self.error_kinds),
             ("permanent_kinds", self.permanent_kinds, self.error_kinds),
             ("withholding_kinds", self.withholding_kinds, self.phase_kinds),

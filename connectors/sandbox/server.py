@@ -25,6 +25,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from .families import ApiCall, FamilyApi, families, family_for
 from .faults import FaultPlan, FaultRule, parse_header_fault
+from .latency import Latency
+from .ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,12 @@ class SandboxServer:
     """The registered API families (today Facebook Pages, Instagram and the Marketing API)
     serving `world` on `host:port` (port 0 picks a free port). Use as a context manager or
     call `start()` / `stop()`. Keyword options (`api_versions`, `polls_to_complete`,
-    `usage_budget`) go to every family that takes them."""
+    `usage_budget`) go to every family that takes them. `latency` delays every API request
+    (not the control endpoints) by a seeded log-normal draw; None (the default) answers at
+    once. Each request is served in its own thread, so delayed requests overlap.
+    `documented_limits` enforces each family's documented rate limits (`Family.rate_limits`,
+    per token or per app, whatever the concurrency); `limits` replaces some families' limits
+    (tests: small numbers), and implies `documented_limits`."""
 
     def __init__(
         self,
@@ -115,8 +122,18 @@ class SandboxServer:
         *,
         polls_to_complete: int = 3,
         usage_budget: int = 100_000,
+        latency: Latency | None = None,
+        documented_limits: bool = False,
+        limits: dict[str, tuple[Limit, ...]] | None = None,
     ) -> None:
         self.world = world
+        self.latency = latency
+        self.limiter = RateLimiter()
+        self.documented_limits = documented_limits or limits is not None
+        self._limits = {
+            name: (limits or {}).get(name, family.rate_limits)
+            for name, family in families().items()
+        }
         self.host = host
         self.port = port
         self.faults = faults if faults is not None else FaultPlan()
@@ -124,6 +141,7 @@ class SandboxServer:
             "api_versions": api_versions,
             "polls_to_complete": polls_to_complete,
             "usage_budget": usage_budget,
+            "documented_limits": self.documented_limits,
         }
         self.apis: dict[str, FamilyApi] = {
             name: family.api(world, lambda: self.url, **options)
@@ -188,6 +206,9 @@ class SandboxServer:
             self._records.clear()
         for api in self.apis.values():
             api.reset()
+        if self.latency is not None:
+            self.latency.reset()
+        self.limiter.reset()
 
     def _record(
         self, method: str, path: str, params: dict[str, str], status: int, fault: str | None
@@ -204,6 +225,7 @@ class SandboxServer:
             "by_status": dict(collections.Counter(str(r["status"]) for r in records)),
             "by_fault": dict(collections.Counter(r["fault"] for r in records if r["fault"])),
             "rules": [rule.to_dict() for rule in self.faults.rules],
+            "limits_refused": self.limiter.summary(),
         }
 
     # ------------------------------------------------------------------ control endpoints
@@ -218,6 +240,7 @@ class SandboxServer:
                 body.update(api.health())
             body["accounts"] = len(self.world.accounts())
             body["families"] = list(self.apis)
+            body["latency"] = self.latency.describe() if self.latency is not None else None
             status = 200
         elif route == "stats" and method == "GET":
             status, body = 200, self.stats()
@@ -254,6 +277,10 @@ class SandboxServer:
             handler.send_payload(404, json.dumps(body).encode(), "application/json")
             return
         api = self.apis[family.name]
+        if self.latency is not None:
+            # The platform's time to answer, before anything is decided: a request that ends in
+            # an error or a throttle takes as long as one that succeeds.
+            time.sleep(self.latency.delay(method, path, params))
         header_rule: FaultRule | None = None
         header_value = handler.headers.get("X-Sandbox-Fault")
         if header_value:
@@ -283,6 +310,19 @@ class SandboxServer:
             raw_query=raw_query,
         )
         context = api.begin(call)
+        limits = self._limits[family.name] if self.documented_limits else ()
+        refusal = self.limiter.check(limits, path, handler.headers) if limits else None
+        if refusal is not None:
+            # Over a documented limit: the family's own throttle answer, with the wait the
+            # platform would give (recorded as `limit:<name>` so a run can say where it bound).
+            limit = refusal.limit
+            throttle = FaultRule(kind=limit.kind, options=limit.options(refusal.wait_seconds))
+            response = api.fault_response(context, throttle, limit.kind in family.rate_limit_kinds)
+            self._record(method, path, params, response.status, f"limit:{limit.name}")
+            handler.send_payload(
+                response.status, response.body, response.content_type, response.headers
+            )
+            return
         rule = take_fault(family.request_kinds)
         usage_pct: int | None = None
         if rule is not None:
@@ -319,12 +359,13 @@ def serve_forever(world: Any, host: str = "127.0.0.1", port: int = 8765, **optio
     server = SandboxServer(world, host=host, port=port, **options)
     server.start()
     log.info(
-        "sandbox world: seed %s, now %s, %d accounts; serving %s on %s (Ctrl-C stops)",
+        "sandbox world: seed %s, now %s, %d accounts; serving %s on %s; %s (Ctrl-C stops)",
         world.seed,
         world.now.isoformat(),
         len(world.accounts()),
         ", ".join(server.apis),
         server.url,
+        server.latency.describe() if server.latency is not None else "no added latency",
     )
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():

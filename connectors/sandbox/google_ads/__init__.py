@@ -7,7 +7,10 @@ objects and ground truth.
 
 from __future__ import annotations
 
+import math
+
 from ..families import Family
+from ..ratelimit import ROLLING, Limit
 from .api import API_VERSIONS, GoogleAdsApi
 from .faults import ERROR_KINDS, PERMANENT_KINDS, RATE_LIMIT_KINDS
 from .world import GoogleAdsWorld
@@ -23,6 +26,21 @@ def synthetic_accounts(scale, k: int, display: str) -> dict:
     }
 
 
+BASIC_DAILY_OPERATIONS = 15_000
+"""Basic access: operations per developer token in a sliding 24 hours (platform_apis.md §8);
+Explorer access has 2,880 on production accounts, Standard is unlimited."""
+RATE_LIMITS = (
+    Limit(
+        "google_ads operations, per developer token (Basic access), 24 h",
+        BASIC_DAILY_OPERATIONS,
+        86_400,
+        "header:developer-token",
+        "resource_exhausted",
+        window=ROLLING,
+        options=lambda wait: {"retry_delay": f"{math.ceil(wait)}s"},
+    ),
+)
+
 FAMILY = Family(
     name="google_ads",
     paths=r"^/v\d+(_\d+)?/customers/",
@@ -33,6 +51,7 @@ FAMILY = Family(
     rate_limit_kinds=RATE_LIMIT_KINDS,
     synthetic_accounts=synthetic_accounts,
     permanent_kinds=PERMANENT_KINDS,
+    rate_limits=RATE_LIMITS,
 )
 
 __all__ = ["API_VERSIONS", "FAMILY"]

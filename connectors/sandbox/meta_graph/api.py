@@ -59,6 +59,7 @@ class MetaGraphApi:
         api_versions: tuple[str, ...] | None = None,
         polls_to_complete: int = 3,
         usage_budget: int = 100_000,
+        **_: Any,
     ) -> None:
         self.world = world
         self.base_url = base_url

@@ -8,7 +8,8 @@ ground truth.
 from __future__ import annotations
 
 from ..families import Family
-from .api import XApi
+from ..ratelimit import Limit
+from .api import LIMITS, WINDOW_SECONDS, XApi
 from .world import XWorld
 
 ERROR_KINDS = (
@@ -27,6 +28,52 @@ user context is needed) and 429 `usage-capped` (the month's post-read cap is spe
 minutes cannot help)."""
 
 
+def _reset(wait: float) -> dict[str, float]:
+    return {"reset_seconds": wait}
+
+
+_TIMELINE, _SEARCH, _USER = (
+    r"^/2/users/\d+/tweets$",
+    r"^/2/tweets/search/recent$",
+    r"^/2/users/\d+$",
+)
+RATE_LIMITS = (
+    # Per user (each account's own user-context token) and per app (every token of the one
+    # app the sandbox serves), 15-minute windows: reference/platform_apis.md §3's table.
+    Limit(
+        "x timeline, per user",
+        LIMITS["timeline"],
+        WINDOW_SECONDS,
+        "token",
+        "http_429",
+        _TIMELINE,
+        options=_reset,
+    ),
+    Limit(
+        "x search, per user",
+        LIMITS["search"],
+        WINDOW_SECONDS,
+        "token",
+        "http_429",
+        _SEARCH,
+        options=_reset,
+    ),
+    Limit(
+        "x user lookup, per user",
+        LIMITS["user"],
+        WINDOW_SECONDS,
+        "token",
+        "http_429",
+        _USER,
+        options=_reset,
+    ),
+    Limit(
+        "x timeline, per app", 10_000, WINDOW_SECONDS, "app", "http_429", _TIMELINE, options=_reset
+    ),
+    Limit("x search, per app", 450, WINDOW_SECONDS, "app", "http_429", _SEARCH, options=_reset),
+)
+
+
 def synthetic_accounts(scale, k: int, display: str) -> dict[str, list[dict[str, str]]]:
     """One X account per synthetic client."""
     return {"x": [{"id": f"14600{k + 1:07d}0000001", "name": display}]}
@@ -42,6 +89,7 @@ FAMILY = Family(
     rate_limit_kinds=RATE_LIMIT_KINDS,
     synthetic_accounts=synthetic_accounts,
     permanent_kinds=PERMANENT_KINDS,
+    rate_limits=RATE_LIMITS,
 )
 
 __all__ = ["FAMILY"]

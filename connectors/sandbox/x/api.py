@@ -154,17 +154,27 @@ class _Context:
     limit: int
     remaining: int
     reset: int
+    over: bool = False
+    """This call is past the window's limit (the limit-th call itself is still served)."""
 
 
 class XApi:
     """X API v2 requests over a `World`."""
 
     def __init__(
-        self, world: Any, base_url: Callable[[], str], *, usage_budget: int = 100_000, **_: Any
+        self,
+        world: Any,
+        base_url: Callable[[], str],
+        *,
+        usage_budget: int = 100_000,
+        documented_limits: bool = False,
+        **_: Any,
     ) -> None:
         self.world = world
         self.base_url = base_url
-        self.scale = max(1, usage_budget // 1000)
+        # Under documented limits the core enforces X's numbers (`FAMILY.rate_limits`, per user
+        # and per app); the headers then count against the same published per-user numbers.
+        self.scale = 1 if documented_limits else max(1, usage_budget // 1000)
         self._lock = threading.Lock()
         self._windows: dict[tuple[str, str], tuple[int, int]] = {}  # → (window start, used)
 
@@ -196,7 +206,9 @@ class XApi:
                 start, used = now, 0
             used += 1
             self._windows[bucket] = (start, used)
-        return _Context(call, endpoint, limit, max(0, limit - used), start + WINDOW_SECONDS)
+        return _Context(
+            call, endpoint, limit, max(0, limit - used), start + WINDOW_SECONDS, used > limit
+        )
 
     @staticmethod
     def _token_of(call: ApiCall) -> str:
@@ -261,7 +273,7 @@ class XApi:
             remaining = ctx.limit * (100 - usage_pct) // 100
         headers = self._headers(ctx.limit, remaining, ctx.reset)
         try:
-            if ctx.remaining <= 0 and usage_pct is None:
+            if ctx.over and usage_pct is None:
                 # The published budget really is spent: X's 429, until the reset.
                 raise _problem(429, "about:blank", "Too Many Requests", "Too Many Requests")
             if not self._token_of(ctx.call):
