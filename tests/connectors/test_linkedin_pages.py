@@ -198,7 +198,10 @@ def test_paginator_follows_links_and_refuses_loops():
 # ------------------------------------------------------------------ daily limits
 
 
-def test_the_daily_limit_defers_the_account_to_midnight_utc(extract, sandbox):
+def test_the_daily_limit_defers_the_account_to_midnight_utc(extract, sandbox, monkeypatch):
+    # A run that must end within 30 s: midnight UTC is past its deadline at any hour (with the
+    # default two hours, a run after 22:00 would wait for midnight instead of deferring).
+    monkeypatch.setenv("RUCHE_EXTRACT_DEADLINE", "0.5")
     rule = sandbox.faults.add("http_429", path="/rest/posts", times=None, scope="APPLICATION")
     run = extract(CLIENT, PLATFORM, SHORT)
     error = run.result.error
