@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -208,12 +207,9 @@ def _failure_name(summary: dict[str, Any], logical_date: dt.date, folder: str = 
 
 
 def _write_json(landing: Any, name: str, item: dict[str, Any]) -> None:
-    path = landing.path(name)
-    landing.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with landing.fs.open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(item | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()}, handle)
-    landing.fs.mv(tmp, path)
+    landing.write_text(
+        name, json.dumps(item | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()})
+    )
 
 
 def record_failure(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:

@@ -10,7 +10,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,12 @@ from ruche.load.ddl import ensure_tables, set_memory_limit
 from ruche.load.files import BAD_LINE_CHECK
 from ruche.load.report import FileOutcome, LoadReport, check_name, sample
 from ruche.load.specs import SPECS, EntitySpec, author_field
+
+# How files of a remote landing zone (an object store) are read: "download" copies each batch's
+# files to a temporary folder (concurrent GETs) and DuckDB reads them there; "fsspec" has DuckDB
+# read them through the fsspec filesystem registered in it. Measured in bench (`remote_read`).
+REMOTE_READS = ("download", "fsspec")
+DEFAULT_REMOTE_READ = "download"
 
 
 class Loader:
@@ -37,7 +43,12 @@ class Loader:
         docs_dir: str | Path | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
         memory_limit: str | None = None,
+        remote_read: str | None = None,
     ) -> None:
+        remote_read = remote_read or DEFAULT_REMOTE_READ
+        if remote_read not in REMOTE_READS:
+            raise ValueError(f"remote_read must be one of {REMOTE_READS}, not {remote_read!r}")
+        self.remote_read = remote_read
         self.con = con
         self.memory_limit = set_memory_limit(con, memory_limit)
         self.landing = landing
@@ -47,7 +58,8 @@ class Loader:
         self.on_progress = on_progress
         self._auditor: Any = None
         self._scratch: tempfile.TemporaryDirectory | None = None
-        if not files.is_local(landing):
+        self.orphans: list[str] = []  # data files without a manifest, found by `pending`
+        if not landing.is_local and remote_read == "fsspec":
             con.register_filesystem(landing.fs)
         ensure_tables(con)
 
@@ -69,6 +81,16 @@ class Loader:
             return False
         self._auditor.build_data_docs()
         return True
+
+    @contextlib.contextmanager
+    def _readable(self, manifests: list[Manifest]) -> Iterator[LandingZone]:
+        """The landing zone to read `manifests` from: itself when local (or read through
+        fsspec), else a temporary local copy of these files, removed once they are staged."""
+        if self.landing.is_local or self.remote_read == "fsspec":
+            yield self.landing
+            return
+        with tempfile.TemporaryDirectory(prefix="ruche-load-") as folder:
+            yield files.download(self.landing, manifests, folder)
 
     def _scratch_dir(self) -> str:
         """A folder for salvaged copies of files, made when first needed (see `files.salvage`)."""
@@ -111,7 +133,9 @@ class Loader:
             ).fetchall()
         }
         pending, skipped, skipped_quarantined = [], 0, 0
-        for manifest in self.landing.list_batches():
+        scan = self.landing.scan()
+        self.orphans = scan.orphans
+        for manifest in scan.manifests:
             if platforms and manifest.platform not in platforms:
                 continue
             if dates and dt.date.fromisoformat(manifest.logical_date) not in dates:
@@ -148,6 +172,7 @@ class Loader:
             manifests, report.skipped, report.skipped_quarantined = self.pending(
                 platforms, logical_dates, retry_quarantined=retry_quarantined
             )
+            report.problems.extend(orphan_lines(self.orphans))
         groups: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
         for manifest in manifests:
             groups[(manifest.platform, manifest.entity)].append(manifest)
@@ -193,16 +218,17 @@ class Loader:
     ) -> list[FileOutcome]:
         con = self.con
         loaded_at = dt.datetime.now(dt.UTC)
-        good, bad = files.check_files(self.landing, manifests)
         failures: list[Any] = []
         warnings: list[Any] = []
-        if good:
-            good, unstaged = files.stage_files(
-                con, self.landing, spec, good, loaded_at, scratch=self._scratch_dir, mark=self.audit
-            )
-            if unstaged:
-                position = {id(m): i for i, m in enumerate(manifests)}
-                bad = sorted(bad + unstaged, key=lambda o: position[id(o.manifest)])
+        with self._readable(manifests) as landing:
+            good, bad = files.check_files(landing, manifests)
+            if good:
+                good, unstaged = files.stage_files(
+                    con, landing, spec, good, loaded_at, scratch=self._scratch_dir, mark=self.audit
+                )
+                if unstaged:
+                    position = {id(m): i for i, m in enumerate(manifests)}
+                    bad = sorted(bad + unstaged, key=lambda o: position[id(o.manifest)])
         if good:
             failures, warnings = (
                 gx_audit.audit(con, spec, report, self._get_auditor) if self.audit else ([], [])
@@ -243,6 +269,20 @@ class Loader:
         for outcome in good + bad:
             describe_problems(outcome, failures, flagged, held, report)
         return good + bad
+
+
+def orphan_lines(orphans: list[str], shown: int = 5) -> list[str]:
+    """Report lines for data files without a manifest (not loaded: not a batch)."""
+    if not orphans:
+        return []
+    names = ", ".join(orphans[:shown]) + (
+        f" and {len(orphans) - shown} more" if len(orphans) > shown else ""
+    )
+    return [
+        f"{len(orphans)} landed data file(s) without a manifest, not loaded: {names} — their "
+        "extraction stopped between the data and its manifest; re-run that account's extraction "
+        "for that date (it overwrites the file and writes the manifest), or delete the file"
+    ]
 
 
 def describe_problems(
