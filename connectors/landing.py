@@ -327,6 +327,9 @@ class LandingZone:
                 "*",
             ]
         )
+        # Other processes (workers on other machines) land batches: s3fs would otherwise answer
+        # from the listing this filesystem instance cached when it last looked.
+        self.fs.invalidate_cache()
         found = self.fs.glob(pattern, detail=True)
         names = {path for path in found if TMP_MARK not in path.rsplit("/", 1)[-1]}
         manifest_paths = sorted(p for p in names if p.endswith(MANIFEST_SUFFIX))

@@ -71,8 +71,10 @@ def test_an_error_inside_the_batch_uploads_nothing(s3_landing):
     assert _objects(zone) == []
 
 
-def _land_and_get_killed_before_the_manifest(root: str, records: list[dict]) -> int:
-    """Land a batch in a child process that is SIGKILLed when it is about to PUT the manifest:
+def _land_in_another_process(
+    root: str, records: list[dict], *, killed: bool = True, run_id: str = BATCH["run_id"]
+) -> int:
+    """Land a batch in a child process, `killed` (SIGKILL) when it is about to PUT the manifest:
     a real crash (no `finally`, no abort), as a worker lost mid-task."""
     code = textwrap.dedent(
         f"""
@@ -82,9 +84,10 @@ def _land_and_get_killed_before_the_manifest(root: str, records: list[dict]) -> 
         zone = LandingZone({root!r})
         def killed(relpath, text):
             os.kill(os.getpid(), signal.SIGKILL)
-        zone.write_text = killed
+        if {killed!r}:
+            zone.write_text = killed
         D = dt.date(2026, 11, 20)
-        with zone.batch(**{BATCH!r}, logical_date=D, window=(dt.date(2026, 10, 23), D),
+        with zone.batch(**{BATCH | {"run_id": run_id}!r}, logical_date=D, window=(dt.date(2026, 10, 23), D),
                         requested=(D, D), api_version="v25.0") as batch:
             batch.write_many({records!r})
             batch.commit()
@@ -105,7 +108,7 @@ def test_a_crash_between_data_and_manifest_leaves_no_batch_and_the_rerun_lands_i
         with _batch(zone) as batch:
             batch.write_many([{"id": "old"}])
             batch.commit()
-    assert _land_and_get_killed_before_the_manifest(s3_landing, [{"id": "1"}, {"id": "2"}]) == -9
+    assert _land_in_another_process(s3_landing, [{"id": "1"}, {"id": "2"}]) == -9
     data_file = f"facebook/posts/date={D}/104000000000001__scheduled__2026-11-20T07_00_00_00_00"
     # The data object is there, no manifest: no batch (the earlier manifest was withdrawn
     # before its data was replaced, so no manifest describes the other attempt's data).
@@ -121,6 +124,18 @@ def test_a_crash_between_data_and_manifest_leaves_no_batch_and_the_rerun_lands_i
     assert zone.list_batches() == [manifest]
     assert [r["id"] for r in zone.read_records(manifest)] == ["1", "2"]
     assert zone.scan(orphan_grace=dt.timedelta(0)).orphans == []
+
+
+def test_a_batch_landed_by_another_process_is_listed_by_a_zone_that_listed_before(s3_landing):
+    """A long-lived loader (a worker) sees what other workers landed since it last looked."""
+    zone = LandingZone(s3_landing)
+    with _batch(zone) as batch:
+        batch.write({"id": "1"})
+        batch.commit()
+    assert len(zone.list_batches()) == 1
+    landed = _land_in_another_process(s3_landing, [{"id": "2"}], killed=False, run_id="manual__2")
+    assert landed == 0
+    assert sorted(m.run_id for m in zone.list_batches()) == ["manual__2", BATCH["run_id"]]
 
 
 def test_small_records_beside_the_batches_are_single_puts(s3_landing, monkeypatch):
