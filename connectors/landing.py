@@ -34,6 +34,7 @@ import datetime as dt
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import logging
 import re
@@ -318,19 +319,27 @@ class LandingZone:
     ) -> Scan:
         """The complete batches (oldest extraction first) and the orphan data files, from one
         listing; the manifests are read concurrently on an object store (one GET each)."""
-        pattern = "/".join(
-            [
-                self.root,
-                platform or "*",
-                entity or "*",
-                f"date={logical_date.isoformat()}" if logical_date else "date=*",
-                "*",
-            ]
-        )
+        parts = [
+            platform or "*",
+            entity or "*",
+            f"date={logical_date.isoformat()}" if logical_date else "date=*",
+            "*",
+        ]
         # Other processes (workers on other machines) land batches: s3fs would otherwise answer
         # from the listing this filesystem instance cached when it last looked.
         self.fs.invalidate_cache()
-        found = self.fs.glob(pattern, detail=True)
+        if self.is_local:
+            found = self.fs.glob("/".join([self.root, *parts]), detail=True)
+        else:
+            # One flat listing under the longest fixed prefix (1,000 keys a request), not a
+            # glob's listing per folder (one request per platform, entity and date).
+            fixed = [self.root, *itertools.takewhile(lambda part: "*" not in part, parts)]
+            wanted = re.compile(
+                "/".join(re.escape(part).replace(r"\*", "[^/]*") for part in [self.root, *parts])
+                + "$"
+            )
+            listed = self.fs.find("/".join(fixed), detail=True)
+            found = {path: info for path, info in listed.items() if wanted.match(path)}
         names = {path for path in found if TMP_MARK not in path.rsplit("/", 1)[-1]}
         manifest_paths = sorted(p for p in names if p.endswith(MANIFEST_SUFFIX))
         # A manifest removed since the listing (a re-run withdrawing it) is left out.

@@ -165,3 +165,24 @@ def test_storage_options_come_from_the_setting_and_a_bad_value_is_named(s3_landi
     monkeypatch.setenv("RUCHE_LANDING_STORAGE_OPTIONS", "endpoint_url=http://127.0.0.1:9000")
     with pytest.raises(SettingError, match=r"RUCHE_LANDING_STORAGE_OPTIONS=.*a JSON object"):
         LandingZone(s3_landing)
+
+
+def test_listing_the_batches_is_one_flat_listing_not_one_per_folder(s3_landing, caplog):
+    """A year of nights is thousands of date folders: a glob would list each one."""
+    zone = LandingZone(s3_landing)
+    for day in (D - dt.timedelta(days=n) for n in range(3)):
+        for entity in ("posts", "comments"):
+            with zone.batch(
+                **(BATCH | {"entity": entity}),
+                logical_date=day,
+                window=(day, day),
+                requested=(day, day),
+                api_version="v25.0",
+            ) as batch:
+                batch.write({"id": "1"})
+                batch.commit()
+    caplog.set_level("DEBUG", logger="s3fs")
+    assert len(zone.list_batches()) == 6
+    listings = [r for r in caplog.records if r.getMessage().startswith("CALL: list_objects_v2")]
+    assert len(listings) == 1
+    assert len(zone.list_batches("facebook", "posts")) == 3
