@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import shutil
 import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,15 +84,32 @@ class Loader:
         self._auditor.build_data_docs()
         return True
 
-    @contextlib.contextmanager
-    def _readable(self, manifests: list[Manifest]) -> Iterator[LandingZone]:
-        """The landing zone to read `manifests` from: itself when local (or read through
-        fsspec), else a temporary local copy of these files, removed once they are staged."""
+    def _readable(self, batches: list[list[Manifest]]) -> Generator[LandingZone, None, None]:
+        """The landing zone to read each batch from, in order: itself when local (or read
+        through fsspec); else a temporary local copy of the batch's files, the next batch
+        downloading while this one loads, each copy removed once its batch is loaded."""
         if self.landing.is_local or self.remote_read == "fsspec":
-            yield self.landing
+            for _batch in batches:
+                yield self.landing
             return
-        with tempfile.TemporaryDirectory(prefix="ruche-load-") as folder:
-            yield files.download(self.landing, manifests, folder)
+        with (
+            tempfile.TemporaryDirectory(prefix="ruche-load-") as root,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ruche-download") as pool,
+        ):
+
+            def fetch(index: int) -> Future[LandingZone]:
+                folder = Path(root) / str(index)
+                return pool.submit(files.download, self.landing, batches[index], folder)
+
+            upcoming = fetch(0) if batches else None
+            for index in range(len(batches)):
+                assert upcoming is not None
+                local = upcoming.result()
+                upcoming = fetch(index + 1) if index + 1 < len(batches) else None
+                try:
+                    yield local
+                finally:
+                    shutil.rmtree(local.root, ignore_errors=True)
 
     def _scratch_dir(self) -> str:
         """A folder for salvaged copies of files, made when first needed (see `files.salvage`)."""
@@ -198,7 +217,7 @@ class Loader:
         manifests: list[Manifest],
         report: LoadReport,
     ) -> None:
-        done = 0
+        plan: list[tuple[tuple[str, str], EntitySpec, list[Manifest], bool]] = []
         for key in order:
             spec = SPECS.get(key)
             if spec is None:
@@ -207,28 +226,32 @@ class Loader:
                     "left in the landing zone"
                 )
                 continue
-            for batch in files.batches(groups[key]):
-                report.files.extend(self._load_entity(spec, batch, report))
-            done += len(groups[key])
-            if self.on_progress:
-                self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
+            batches = list(files.batches(groups[key]))
+            plan += [(key, spec, batch, i == len(batches) - 1) for i, batch in enumerate(batches)]
+        done = 0
+        with contextlib.closing(self._readable([step[2] for step in plan])) as readable:
+            for (key, spec, batch, last), landing in zip(plan, readable, strict=True):
+                report.files.extend(self._load_entity(spec, batch, report, landing))
+                if last:
+                    done += len(groups[key])
+                    if self.on_progress:
+                        self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
 
     def _load_entity(
-        self, spec: EntitySpec, manifests: list[Manifest], report: LoadReport
+        self, spec: EntitySpec, manifests: list[Manifest], report: LoadReport, landing: LandingZone
     ) -> list[FileOutcome]:
         con = self.con
         loaded_at = dt.datetime.now(dt.UTC)
         failures: list[Any] = []
         warnings: list[Any] = []
-        with self._readable(manifests) as landing:
-            good, bad = files.check_files(landing, manifests)
-            if good:
-                good, unstaged = files.stage_files(
-                    con, landing, spec, good, loaded_at, scratch=self._scratch_dir, mark=self.audit
-                )
-                if unstaged:
-                    position = {id(m): i for i, m in enumerate(manifests)}
-                    bad = sorted(bad + unstaged, key=lambda o: position[id(o.manifest)])
+        good, bad = files.check_files(landing, manifests)
+        if good:
+            good, unstaged = files.stage_files(
+                con, landing, spec, good, loaded_at, scratch=self._scratch_dir, mark=self.audit
+            )
+            if unstaged:
+                position = {id(m): i for i, m in enumerate(manifests)}
+                bad = sorted(bad + unstaged, key=lambda o: position[id(o.manifest)])
         if good:
             failures, warnings = (
                 gx_audit.audit(con, spec, report, self._get_auditor) if self.audit else ([], [])
