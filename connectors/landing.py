@@ -245,6 +245,29 @@ class LandingZone:
         path = self.path(relpath)
         return path if self.is_local else f"{self.protocol}://{path}"
 
+    def glob(self, pattern: str) -> list[str]:
+        """Paths matching `pattern` (relative to the root), sorted, temporary files left out; on
+        an object store that cannot be reached, one line saying what to check."""
+        try:
+            found = self.fs.glob(self.path(pattern))
+        except Exception as exc:
+            if self.is_local:
+                raise
+            raise self.unreachable(exc) from None
+        return sorted(path for path in found if TMP_MARK not in path.rsplit("/", 1)[-1])
+
+    def unreachable(self, exc: BaseException) -> Exception:
+        """A user's error (a bucket that does not exist, credentials missing or refused, an
+        endpoint that does not answer) as one line saying what to check."""
+        from ruche.errors import UserError
+
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return UserError(
+            f"landing zone {self.root_url}: {reason} — check RUCHE_LANDING_ROOT (the bucket "
+            "must exist), the store's credentials (AWS_ACCESS_KEY_ID… or a profile) and its "
+            "endpoint (AWS_ENDPOINT_URL_S3, or endpoint_url in RUCHE_LANDING_STORAGE_OPTIONS)"
+        )
+
     def write_text(self, relpath: str, text: str) -> None:
         """A small file, whole or not at all: one PUT on an object store, a temporary file
         renamed into place on a local disk."""
@@ -338,7 +361,10 @@ class LandingZone:
                 "/".join(re.escape(part).replace(r"\*", "[^/]*") for part in [self.root, *parts])
                 + "$"
             )
-            listed = self.fs.find("/".join(fixed), detail=True)
+            try:
+                listed = self.fs.find("/".join(fixed), detail=True)
+            except Exception as exc:  # botocore's errors are not all OSErrors
+                raise self.unreachable(exc) from None
             found = {path: info for path, info in listed.items() if wanted.match(path)}
         names = {path for path in found if TMP_MARK not in path.rsplit("/", 1)[-1]}
         manifest_paths = sorted(p for p in names if p.endswith(MANIFEST_SUFFIX))

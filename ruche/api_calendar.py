@@ -96,10 +96,7 @@ def load_api_warnings(con: Any, landing: Any) -> int:
     platform, run and run date); returns how many records were read."""
     con.execute(API_WARNINGS_DDL)
     count = 0
-    pattern = landing.path(f"{WARNINGS_DIR}/date=*/*.json")
-    for path in sorted(landing.fs.glob(pattern)):
-        if ".tmp-" in path:
-            continue
+    for path in landing.glob(f"{WARNINGS_DIR}/date=*/*.json"):
         with landing.fs.open(path, "r", encoding="utf-8") as handle:
             item = json.load(handle)
         con.execute(

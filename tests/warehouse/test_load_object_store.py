@@ -149,3 +149,14 @@ def test_a_data_file_without_a_manifest_is_reported_not_loaded(tmp_path):
     [line] = old.problems
     assert "1 landed data file(s) without a manifest, not loaded" in line
     assert manifest.data_file in line and "re-run that account's extraction" in line
+
+
+def test_a_bucket_that_does_not_exist_is_one_line_saying_what_to_check(s3_landing, tmp_path):
+    missing = "s3://ruche-no-such-bucket/landing"
+    result = CliRunner().invoke(
+        app, ["load", "--landing", missing, "--warehouse", str(tmp_path / "wh.duckdb")]
+    )
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # not the store's error with a traceback
+    [line] = [x for x in result.output.splitlines() if missing in x]
+    assert "bucket does not exist" in line and "RUCHE_LANDING_ROOT" in line
