@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import logging
 import threading
-import uuid
 from typing import Any
 
 from ruche import platforms as registry
@@ -71,8 +70,7 @@ def check_api_versions(
 def _write_record(
     landing: Any, name: str, warning: dict[str, Any], run_id: str, today: dt.date
 ) -> None:
-    # Written under a temporary name and renamed, as the landed batches are: a reader never
-    # sees half a record.
+    # Written whole or not at all, as the landed batches are: a reader never sees half a record.
     item = {
         **warning,
         "sunset": warning["sunset"].isoformat(),
@@ -80,12 +78,7 @@ def _write_record(
         "checked_on": today.isoformat(),
         "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
     }
-    path = landing.path(name)
-    landing.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with landing.fs.open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(item, handle)
-    landing.fs.mv(tmp, path)
+    landing.write_text(name, json.dumps(item))
 
 
 API_WARNINGS_DDL = """
@@ -103,10 +96,7 @@ def load_api_warnings(con: Any, landing: Any) -> int:
     platform, run and run date); returns how many records were read."""
     con.execute(API_WARNINGS_DDL)
     count = 0
-    pattern = landing.path(f"{WARNINGS_DIR}/date=*/*.json")
-    for path in sorted(landing.fs.glob(pattern)):
-        if ".tmp-" in path:
-            continue
+    for path in landing.glob(f"{WARNINGS_DIR}/date=*/*.json"):
         with landing.fs.open(path, "r", encoding="utf-8") as handle:
             item = json.load(handle)
         con.execute(

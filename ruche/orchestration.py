@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,12 +221,9 @@ def _failure_name(summary: dict[str, Any], logical_date: dt.date, folder: str = 
 
 
 def _write_json(landing: Any, name: str, item: dict[str, Any]) -> None:
-    path = landing.path(name)
-    landing.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-    tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with landing.fs.open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(item | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()}, handle)
-    landing.fs.mv(tmp, path)
+    landing.write_text(
+        name, json.dumps(item | {"recorded_at": dt.datetime.now(dt.UTC).isoformat()})
+    )
 
 
 def record_failure(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
@@ -238,19 +234,17 @@ def record_failure(landing: Any, summary: dict[str, Any], logical_date: dt.date)
 def record_resolution(landing: Any, summary: dict[str, Any], logical_date: dt.date) -> None:
     """After a success, mark the account's earlier failures of the same run date as resolved
     (a transient failure that a task retry or a re-run fixed is not a failure any more)."""
-    earlier = landing.path(
+    earlier = (
         f"{FAILURES_DIR}/date={logical_date.isoformat()}/"
         f"{summary['platform']}__{summary['account_id']}__*.json"
     )
-    if any(".tmp-" not in path for path in landing.fs.glob(earlier)):
+    if landing.glob(earlier):
         _write_json(landing, _failure_name(summary, logical_date, "resolved/"), summary)
 
 
 def _read_records(landing: Any, pattern: str) -> list[tuple[str, dict[str, Any]]]:
     records = []
-    for path in sorted(landing.fs.glob(landing.path(pattern))):
-        if ".tmp-" in path:
-            continue
+    for path in landing.glob(pattern):
         with landing.fs.open(path, "r", encoding="utf-8") as handle:
             records.append((path, json.load(handle)))
     return records

@@ -20,6 +20,7 @@ registry.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -28,7 +29,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ruche.errors import SettingError
 
@@ -92,6 +93,23 @@ def _latency(value: str | None) -> str | None:
     return value
 
 
+def _json_object(value: Any) -> Any:
+    """A JSON object given as text (an environment variable); blank is no options."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
+        return {}
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        raise ValueError("not JSON") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("not a JSON object")
+    return parsed
+
+
+# NoDecode: the JSON is parsed (and a bad value named) by `_json_object`, not by the env source.
+JsonObject = Annotated[dict[str, Any], NoDecode, BeforeValidator(_json_object)]
 OptionalInt = Annotated[int | None, BeforeValidator(_blank_is_none)]
 OptionalPath = Annotated[Path | None, BeforeValidator(_blank_is_none)]
 OptionalStr = Annotated[str | None, BeforeValidator(_blank_is_none)]
@@ -116,6 +134,13 @@ class Settings(BaseSettings):
     )
     LANDING_ROOT: str = _field(
         "landing", "Landing zone root: a path or an fsspec URL (`s3://…`).", "a path or URL"
+    )
+    LANDING_STORAGE_OPTIONS: JsonObject = _field(
+        {},
+        "Options of an fsspec landing root's filesystem, as JSON (an S3-compatible store: "
+        '`{"endpoint_url": "http://minio:9000"}`). Credentials stay in the store\'s own chain '
+        "(`AWS_ACCESS_KEY_ID`…, a profile, an instance role), not here.",
+        'a JSON object (e.g. {"endpoint_url": "http://127.0.0.1:9000"})',
     )
     WAREHOUSE: Path = _field(
         Path("warehouse/ruche.duckdb"),

@@ -67,3 +67,37 @@ def sandbox(sandbox_session):
     sandbox_session.reset_stats()
     yield sandbox_session
     sandbox_session.faults.clear()
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible object store (moto's server mode) on a free loopback port: real HTTP,
+    real S3 semantics for what Ruche uses (PUT, GET, DELETE, list), no cloud account."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_landing(s3_server, monkeypatch):
+    """`s3://<a new bucket>/landing`, configured as a deployment would: the credentials in the
+    standard `AWS_*` variables, the endpoint in `RUCHE_LANDING_STORAGE_OPTIONS`."""
+    import json
+    import uuid
+
+    import fsspec
+
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ruche-test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "ruche-test-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("RUCHE_LANDING_STORAGE_OPTIONS", json.dumps({"endpoint_url": s3_server}))
+    bucket = f"ruche-landing-{uuid.uuid4().hex[:12]}"
+    fs = fsspec.filesystem("s3", endpoint_url=s3_server)
+    fs.mkdir(bucket)
+    return f"s3://{bucket}/landing"

@@ -21,6 +21,9 @@ from ruche.load.ddl import QUARANTINE_COLUMNS
 from ruche.load.report import FileOutcome, sample
 from ruche.load.specs import SPECS, EntitySpec
 
+# A remote landing zone's files are downloaded (many GETs at once) in chunks of this many bytes
+# held in memory before they are written to the load's temporary folder.
+DOWNLOAD_CHUNK_BYTES = 64 << 20
 # Records staged and merged at once per entity (a batch of whole files; see `batches`).
 LOAD_BATCH_RECORDS = 1_000_000
 # A line that is not JSON is staged as this placeholder object (see `salvage`), so the lines
@@ -65,17 +68,44 @@ def file_sha256(zone: LandingZone, manifest: Manifest) -> str:
 
 
 def is_local(zone: LandingZone) -> bool:
-    protocol = zone.fs.protocol if isinstance(zone.fs.protocol, str) else zone.fs.protocol[0]
-    return protocol in ("file", "local")
+    return zone.is_local
 
 
 def local_path(zone: LandingZone, manifest: Manifest) -> str:
     """A path DuckDB can read; remote roots are read through fsspec registered in DuckDB."""
-    path = zone.path(manifest.data_file)
-    if is_local(zone):
-        return path
-    protocol = zone.fs.protocol if isinstance(zone.fs.protocol, str) else zone.fs.protocol[0]
-    return f"{protocol}://{path}"
+    return zone.url(manifest.data_file)
+
+
+def download(zone: LandingZone, manifests: list[Manifest], folder: str | Path) -> LandingZone:
+    """The batches' data files copied from a remote landing zone into `folder`, under the same
+    relative paths, as a local landing zone: many GETs at once (fsspec's concurrent `cat`), in
+    chunks of `DOWNLOAD_CHUNK_BYTES`. A file that is not there is left out, so `check_files`
+    reports it as missing; any other error (the store unreachable) stops the load."""
+    local = LandingZone(str(folder))
+    chunk: list[Manifest] = []
+    size = 0
+    for manifest in manifests:
+        chunk.append(manifest)
+        size += manifest.bytes
+        if size >= DOWNLOAD_CHUNK_BYTES:
+            _download_chunk(zone, chunk, local)
+            chunk, size = [], 0
+    if chunk:
+        _download_chunk(zone, chunk, local)
+    return local
+
+
+def _download_chunk(zone: LandingZone, manifests: list[Manifest], local: LandingZone) -> None:
+    names = {zone.path(m.data_file): m.data_file for m in manifests}
+    got = zone.fs.cat(list(names), on_error="return")
+    for path, content in got.items():
+        if isinstance(content, FileNotFoundError):
+            continue
+        if isinstance(content, BaseException):
+            raise content
+        target = Path(local.path(names[path]))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
 
 def changed_since(landing: LandingZone, manifest: Manifest, seen_sha256: str | None) -> bool:

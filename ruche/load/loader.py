@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import shutil
 import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,12 @@ from ruche.load.ddl import ensure_tables, set_memory_limit
 from ruche.load.files import BAD_LINE_CHECK
 from ruche.load.report import FileOutcome, LoadReport, check_name, sample
 from ruche.load.specs import SPECS, EntitySpec, author_field
+
+# How files of a remote landing zone (an object store) are read: "download" copies each batch's
+# files to a temporary folder (concurrent GETs) and DuckDB reads them there; "fsspec" has DuckDB
+# read them through the fsspec filesystem registered in it. Measured in bench (`remote_read`).
+REMOTE_READS = ("download", "fsspec")
+DEFAULT_REMOTE_READ = "download"
 
 
 class Loader:
@@ -37,7 +45,12 @@ class Loader:
         docs_dir: str | Path | None = None,
         on_progress: Callable[[str, int, int], None] | None = None,
         memory_limit: str | None = None,
+        remote_read: str | None = None,
     ) -> None:
+        remote_read = remote_read or DEFAULT_REMOTE_READ
+        if remote_read not in REMOTE_READS:
+            raise ValueError(f"remote_read must be one of {REMOTE_READS}, not {remote_read!r}")
+        self.remote_read = remote_read
         self.con = con
         self.memory_limit = set_memory_limit(con, memory_limit)
         self.landing = landing
@@ -47,7 +60,8 @@ class Loader:
         self.on_progress = on_progress
         self._auditor: Any = None
         self._scratch: tempfile.TemporaryDirectory | None = None
-        if not files.is_local(landing):
+        self.orphans: list[str] = []  # data files without a manifest, found by `pending`
+        if not landing.is_local and remote_read == "fsspec":
             con.register_filesystem(landing.fs)
         ensure_tables(con)
 
@@ -69,6 +83,33 @@ class Loader:
             return False
         self._auditor.build_data_docs()
         return True
+
+    def _readable(self, batches: list[list[Manifest]]) -> Generator[LandingZone, None, None]:
+        """The landing zone to read each batch from, in order: itself when local (or read
+        through fsspec); else a temporary local copy of the batch's files, the next batch
+        downloading while this one loads, each copy removed once its batch is loaded."""
+        if self.landing.is_local or self.remote_read == "fsspec":
+            for _batch in batches:
+                yield self.landing
+            return
+        with (
+            tempfile.TemporaryDirectory(prefix="ruche-load-") as root,
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="ruche-download") as pool,
+        ):
+
+            def fetch(index: int) -> Future[LandingZone]:
+                folder = Path(root) / str(index)
+                return pool.submit(files.download, self.landing, batches[index], folder)
+
+            upcoming = fetch(0) if batches else None
+            for index in range(len(batches)):
+                assert upcoming is not None
+                local = upcoming.result()
+                upcoming = fetch(index + 1) if index + 1 < len(batches) else None
+                try:
+                    yield local
+                finally:
+                    shutil.rmtree(local.root, ignore_errors=True)
 
     def _scratch_dir(self) -> str:
         """A folder for salvaged copies of files, made when first needed (see `files.salvage`)."""
@@ -111,7 +152,9 @@ class Loader:
             ).fetchall()
         }
         pending, skipped, skipped_quarantined = [], 0, 0
-        for manifest in self.landing.list_batches():
+        scan = self.landing.scan()
+        self.orphans = scan.orphans
+        for manifest in scan.manifests:
             if platforms and manifest.platform not in platforms:
                 continue
             if dates and dt.date.fromisoformat(manifest.logical_date) not in dates:
@@ -148,6 +191,7 @@ class Loader:
             manifests, report.skipped, report.skipped_quarantined = self.pending(
                 platforms, logical_dates, retry_quarantined=retry_quarantined
             )
+            report.problems.extend(orphan_lines(self.orphans))
         groups: dict[tuple[str, str], list[Manifest]] = defaultdict(list)
         for manifest in manifests:
             groups[(manifest.platform, manifest.entity)].append(manifest)
@@ -173,7 +217,7 @@ class Loader:
         manifests: list[Manifest],
         report: LoadReport,
     ) -> None:
-        done = 0
+        plan: list[tuple[tuple[str, str], EntitySpec, list[Manifest], bool]] = []
         for key in order:
             spec = SPECS.get(key)
             if spec is None:
@@ -182,23 +226,28 @@ class Loader:
                     "left in the landing zone"
                 )
                 continue
-            for batch in files.batches(groups[key]):
-                report.files.extend(self._load_entity(spec, batch, report))
-            done += len(groups[key])
-            if self.on_progress:
-                self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
+            batches = list(files.batches(groups[key]))
+            plan += [(key, spec, batch, i == len(batches) - 1) for i, batch in enumerate(batches)]
+        done = 0
+        with contextlib.closing(self._readable([step[2] for step in plan])) as readable:
+            for (key, spec, batch, last), landing in zip(plan, readable, strict=True):
+                report.files.extend(self._load_entity(spec, batch, report, landing))
+                if last:
+                    done += len(groups[key])
+                    if self.on_progress:
+                        self.on_progress(f"{spec.platform}.{spec.entity}", done, len(manifests))
 
     def _load_entity(
-        self, spec: EntitySpec, manifests: list[Manifest], report: LoadReport
+        self, spec: EntitySpec, manifests: list[Manifest], report: LoadReport, landing: LandingZone
     ) -> list[FileOutcome]:
         con = self.con
         loaded_at = dt.datetime.now(dt.UTC)
-        good, bad = files.check_files(self.landing, manifests)
         failures: list[Any] = []
         warnings: list[Any] = []
+        good, bad = files.check_files(landing, manifests)
         if good:
             good, unstaged = files.stage_files(
-                con, self.landing, spec, good, loaded_at, scratch=self._scratch_dir, mark=self.audit
+                con, landing, spec, good, loaded_at, scratch=self._scratch_dir, mark=self.audit
             )
             if unstaged:
                 position = {id(m): i for i, m in enumerate(manifests)}
@@ -243,6 +292,20 @@ class Loader:
         for outcome in good + bad:
             describe_problems(outcome, failures, flagged, held, report)
         return good + bad
+
+
+def orphan_lines(orphans: list[str], shown: int = 5) -> list[str]:
+    """Report lines for data files without a manifest (not loaded: not a batch)."""
+    if not orphans:
+        return []
+    names = ", ".join(orphans[:shown]) + (
+        f" and {len(orphans) - shown} more" if len(orphans) > shown else ""
+    )
+    return [
+        f"{len(orphans)} landed data file(s) without a manifest, not loaded: {names} — their "
+        "extraction stopped between the data and its manifest; re-run that account's extraction "
+        "for that date (it overwrites the file and writes the manifest), or delete the file"
+    ]
 
 
 def describe_problems(
