@@ -55,10 +55,12 @@ def _warehouse_rows(path) -> dict[str, list[tuple]]:
                 "WHERE table_schema LIKE 'raw_%' ORDER BY ALL"
             ).fetchall()
         ]
+        # the sightings tables (`<entity>__seen`) keep when a read returned each record
+        clocks = {True: "_seen_at, _loaded_at", False: "_loaded_at, _extracted_at"}
         rows = {
             table: sorted(
                 con.execute(
-                    f"SELECT * EXCLUDE (_loaded_at, _extracted_at) FROM {table}"
+                    f"SELECT * EXCLUDE ({clocks[table.endswith('__seen')]}) FROM {table}"
                 ).fetchall(),
                 key=repr,
             )
