@@ -87,11 +87,7 @@ final as (
         coalesce(combined.object_story_id, combined.effective_object_story_id) as promoted_post_id,
         combined.object_story_id is not null as is_existing_post_promoted,
         -- Meta appends url_tags to the links clicked
-        case
-            when combined.url_tags is null or combined.url_tags = '' then combined.link_url
-            when combined.link_url like '%?%' then combined.link_url || '&' || combined.url_tags
-            else combined.link_url || '?' || combined.url_tags
-        end as destination_url
+        {{ append_query('combined.link_url', 'combined.url_tags') }} as destination_url
     from combined
     left join adsets
         on combined.adset_id = adsets.adset_id
