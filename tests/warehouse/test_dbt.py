@@ -929,21 +929,28 @@ def test_floats_would_round_these_and_a_missing_rate_fails_the_build(build, tmp_
 
 
 def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, world):
-    """An ad whose creative boosts an existing Page post (`object_story_id`) is linked to that
-    post in dim_ads, and rpt_post_performance shows the ads' paid figures beside the post's
-    organic counters (no paid reach, nothing added to the organic ones)."""
+    """An ad whose creative boosts an existing Page post (`object_story_id`) or an existing
+    Instagram media (`source_instagram_media_id`, though it also has a Page post for Facebook
+    placements) is linked to that post in dim_ads, and rpt_post_performance shows the ads'
+    paid figures beside the post's organic counters (no paid reach, nothing added to the
+    organic ones); an Instagram boost's spend is on the Instagram media's row, on no Facebook
+    post's."""
     posts = {
         r["post_id"]: r
         for r in query(
             build.warehouse,
-            "SELECT post_id, post_key, reach, views, paid_ads, paid_impressions, paid_clicks, "
-            "paid_spend_reporting, paid_conversions, paid_attribution_window "
-            "FROM marts.rpt_post_performance JOIN marts.dim_posts USING (post_key)",
+            "SELECT post_id, post_key, platform, reach, views, paid_ads, paid_impressions, "
+            "paid_clicks, paid_spend_reporting, paid_conversions, paid_attribution_window "
+            "FROM marts.rpt_post_performance JOIN marts.dim_posts USING (post_key, platform)",
         )
     }
     dim_ads = {
         r["ad_id"]: r
-        for r in query(build.warehouse, "SELECT ad_id, promoted_post_key FROM marts.dim_ads")
+        for r in query(
+            build.warehouse,
+            "SELECT ad_id, promoted_post_key, promoted_post_platform, promoted_post_id "
+            "FROM marts.dim_ads",
+        )
     }
     facts = defaultdict(list)
     for row in query(
@@ -952,17 +959,30 @@ def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, wo
     ):
         facts[row["ad_id"]].append(row)
     expected = defaultdict(list)
+    instagram_boosts = []
     for account_id in ("100000000000001", "100000000000002", "100000000000003"):
         for ad in world.ads(account_id):
-            story = ad["creative"].get("object_story_id")
+            creative = ad["creative"]
+            media = creative.get("source_instagram_media_id")
+            story = media or creative.get("object_story_id")
             linked = posts.get(story)
             if ad["id"] in dim_ads:
-                assert dim_ads[ad["id"]]["promoted_post_key"] == (
-                    linked["post_key"] if linked else None
-                )
+                row = dim_ads[ad["id"]]
+                assert row["promoted_post_key"] == (linked["post_key"] if linked else None)
+                if media:
+                    assert (row["promoted_post_platform"], row["promoted_post_id"]) == (
+                        "instagram",
+                        media,
+                    )
+                    assert creative["effective_object_story_id"] not in posts
+                    assert creative["effective_instagram_media_id"] not in posts
             if linked and facts.get(ad["id"]):
                 expected[story].append(ad["id"])
+                if media:
+                    assert linked["platform"] == "instagram"
+                    instagram_boosts.append(ad["id"])
     assert expected, "no boosted post of the window delivered: the sandbox should have some"
+    assert instagram_boosts, "no boosted Instagram media of the window delivered"
     for post_id, ad_ids in expected.items():
         row = posts[post_id]
         days = [f for ad_id in ad_ids for f in facts[ad_id]]
@@ -974,7 +994,20 @@ def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, wo
         assert row["paid_attribution_window"] == "7d_click_1d_view"
     never = [r for pid, r in posts.items() if pid not in expected]
     assert never and all(r["paid_ads"] == 0 and r["paid_impressions"] is None for r in never)
+    # every paid figure is on the boosted posts' rows: an Instagram boost's spend is on no
+    # Facebook post's
+    [(paid_total,)] = [
+        tuple(r.values())
+        for r in query(
+            build.warehouse,
+            "SELECT sum(paid_spend_reporting) AS s FROM marts.rpt_post_performance",
+        )
+    ]
+    assert paid_total == sum(
+        f["spend_reporting"] for ids in expected.values() for i in ids for f in facts[i]
+    )
     build.rows["boosted_posts_linked"] = len(expected)
+    build.rows["boosted_instagram_ads_linked"] = len(instagram_boosts)
 
 
 def test_landing_urls_and_utm_tags_are_parsed_into_dim_ads(build, world):
