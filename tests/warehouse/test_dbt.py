@@ -1842,7 +1842,14 @@ def test_the_demo_summary_reads_the_published_file(published, demo_config):
     assert demo.summary_cells(fresh, now)[-1] == "2 h ago"
 
 
-BI_MART_FOLDERS = ("community", "reporting")  # campaign marts: their columns are still moving
+BI_MART_FOLDERS = ("community", "reporting", "campaign")
+CAMPAIGN_MARTS = (
+    "dim_campaigns",
+    "dim_ads",
+    "fct_ad_daily",
+    "rpt_campaign_daily",
+    "rpt_ads_client_daily",
+)
 
 
 def _readme_queries() -> list[str]:
@@ -1860,10 +1867,29 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
         if node["resource_type"] == "model"
         and any(f"marts/{folder}/" in node["original_file_path"] for folder in BI_MART_FOLDERS)
     }
-    assert len(contracted) == 12
+    assert len(contracted) == 17
+    assert set(CAMPAIGN_MARTS) <= set(contracted)
     for name, node in contracted.items():
         assert node["config"]["contract"]["enforced"], name
         assert all(column.get("data_type") for column in node["columns"].values()), name
+    # the contract's types are the built ones; money stays DECIMAL(38,6) (budgets included)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        for name in CAMPAIGN_MARTS:
+            built = dict(
+                con.execute(
+                    "select column_name, lower(data_type) from information_schema.columns "
+                    "where table_name = ? order by ordinal_position",
+                    [name],
+                ).fetchall()
+            )
+            declared = {c: col["data_type"] for c, col in contracted[name]["columns"].items()}
+            assert built == declared, name
+        budgets = contracted["dim_campaigns"]["columns"]
+        assert budgets["daily_budget"]["data_type"] == "decimal(38,6)"
+        assert budgets["lifetime_budget"]["data_type"] == "decimal(38,6)"
+    finally:
+        con.close()
     exposed: dict[str, set[str]] = {
         exposure["name"]: {ref.split(".")[-1] for ref in exposure["depends_on"]["nodes"]}
         for exposure in manifest["exposures"].values()
@@ -1886,15 +1912,35 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
     assert summary_tables <= exposed["demo_summary"], summary_tables - exposed["demo_summary"]
 
 
-def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
-    """Renaming a column of a mart BI tools read fails `dbt run` on the contract, before any
-    dashboard sees it."""
+@pytest.mark.parametrize(
+    ("mart", "before", "after", "named"),
+    [
+        (
+            "community/rpt_backlog_current",
+            "as unanswered_comments,",
+            "as unanswered,",
+            "unanswered",
+        ),
+        # a budget drifting to a float (a platform model dividing minor units as DOUBLE)
+        (
+            "campaign/dim_campaigns",
+            "cast(campaigns.daily_budget as {{ money_type() }}) as daily_budget,",
+            "cast(campaigns.daily_budget as double) as daily_budget,",
+            "daily_budget",
+        ),
+    ],
+)
+def test_a_column_change_in_a_contracted_mart_fails_the_build(
+    build, tmp_path, mart, before, after, named
+):
+    """Renaming a column of a mart BI tools read, or changing its type, fails `dbt run` on the
+    contract, before any dashboard sees it."""
     project = tmp_path / "dbt_project"
     shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    model = project / "models" / "marts" / "community" / "rpt_backlog_current.sql"
+    model = project / "models" / "marts" / f"{mart}.sql"
     sql = model.read_text(encoding="utf-8")
-    assert "as unanswered_comments," in sql
-    model.write_text(sql.replace("as unanswered_comments,", "as unanswered,"), encoding="utf-8")
+    assert before in sql
+    model.write_text(sql.replace(before, after), encoding="utf-8")
     warehouse = tmp_path / "ruche.duckdb"
     shutil.copy(build.warehouse, warehouse)
     from dbt.cli.main import dbtRunner
@@ -1903,7 +1949,7 @@ def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
     os.environ["RUCHE_WAREHOUSE"] = str(warehouse)
     try:
         result = dbtRunner().invoke(
-            ["run", "--select", "rpt_backlog_current", "--project-dir", str(project),
+            ["run", "--select", mart.split("/")[-1], "--project-dir", str(project),
              "--profiles-dir", str(project), "--target-path", str(tmp_path / "target"),
              "--log-path", str(tmp_path / "logs"), "--quiet"]
         )  # fmt: skip
@@ -1914,4 +1960,4 @@ def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
             os.environ["RUCHE_WAREHOUSE"] = saved
     assert not result.success
     message = " ".join(str(r.message) for r in result.result.results)
-    assert "contract" in message.lower() and "unanswered" in message, message
+    assert "contract" in message.lower() and named in message, message
