@@ -1904,7 +1904,10 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
             assert any(tables <= marts for marts in exposed.values()), (tables, exposed)
     finally:
         con.close()
-    from ruche.demo import SUMMARY_SQL
+    from ruche.demo import PAID_SQL, SUMMARY_SQL
+
+    paid_tables = set(re.findall(r"\b(?:from|join)\s+(\w+)", PAID_SQL)) - {"last", "bounds"}
+    assert paid_tables <= exposed["demo_summary"], paid_tables - exposed["demo_summary"]
 
     summary_tables = set(re.findall(r"\bfrom\s+(\w+)", SUMMARY_SQL)) - {"data_freshness"}
     summary_tables |= set(re.findall(r"\bjoin\s+(\w+)", SUMMARY_SQL)) - {"community", "followers"}
