@@ -1,5 +1,6 @@
 """Google Ads API: the customer (currency, time zone), campaigns, ad groups, ads (with their
-final URLs) and daily metrics per ad, all through `googleAds:searchStream` with GAQL.
+final URLs and each level's URL suffix, tracking template and custom parameters) and daily
+metrics per ad, all through `googleAds:searchStream` with GAQL.
 
 Credentials: the account's token source holds an OAuth access token (scope
 `https://www.googleapis.com/auth/adwords`), sent as `Authorization: Bearer`; the agency's
@@ -84,6 +85,21 @@ AD_FIELDS = (
     "ad_group_ad.status",
     "ad_group.id",
     "campaign.id",
+    # Upgraded URLs: the URL clicked is the final URL plus the final URL suffix of the lowest
+    # level that sets one (ad, ad group, campaign, customer), its `{_name}` tags filled from
+    # the lowest level's custom parameters; the tracking template is the redirect in between
+    # (developers.google.com/google-ads/api/docs/ads/upgraded-urls/serving-url-rules)
+    "ad_group_ad.ad.final_url_suffix",
+    "ad_group_ad.ad.tracking_url_template",
+    "ad_group_ad.ad.url_custom_parameters",
+    "ad_group.final_url_suffix",
+    "ad_group.tracking_url_template",
+    "ad_group.url_custom_parameters",
+    "campaign.final_url_suffix",
+    "campaign.tracking_url_template",
+    "campaign.url_custom_parameters",
+    "customer.final_url_suffix",
+    "customer.tracking_url_template",
 )
 METRIC_SEGMENT_FIELDS = (
     "customer.currency_code",

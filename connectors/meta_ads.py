@@ -77,8 +77,12 @@ AD_FIELDS = (
     "effective_status",
     "created_time",
     # the promoted post (`object_story_id` when an existing Page post is boosted,
-    # `effective_object_story_id` always) and the destination (link, url_tags)
-    "creative{id,effective_object_story_id,object_story_id,object_story_spec,url_tags}",
+    # `source_instagram_media_id` when an existing Instagram media is, `effective_object_story_id`
+    # always), the Instagram account and the ad's own media there, and the destination (link,
+    # url_tags)
+    "creative{id,effective_object_story_id,object_story_id,source_instagram_media_id,"
+    "instagram_user_id,effective_instagram_media_id,instagram_permalink_url,object_story_spec,"
+    "url_tags}",
 )
 INSIGHT_FIELDS = (
     "account_id",

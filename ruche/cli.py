@@ -827,11 +827,16 @@ def demo(
     Console(width=max(console.width, 120)).print(
         demo_mod.platform_table(demo_mod.platform_summary(paths.published))
     )
+    Console(width=max(console.width, 120)).print(
+        demo_mod.paid_table(demo_mod.paid_summary(paths.published, days), days)
+    )
     console.print(
         f"Spike days: days with a comment or negative-comment spike. Targets on pace: this "
         f"month's targets the month to date meets (sums prorated to the days elapsed). Data "
         f"extracted: the client's oldest account; STALE past "
-        f"{settings().STALE_AFTER_HOURS:g} h (RUCHE_STALE_AFTER_HOURS).",
+        f"{settings().STALE_AFTER_HOURS:g} h (RUCHE_STALE_AFTER_HOURS). Conversions, CPA "
+        f"and ROAS are counted in each platform's attribution window and never added across "
+        f"windows.",
         markup=False,
         highlight=False,
     )

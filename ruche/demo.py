@@ -599,9 +599,11 @@ ads as (
         any_value(reporting_currency) as currency,
         sum(conversions) as conversions,
         sum(conversion_value_reporting) / nullif(sum(spend_reporting), 0) as roas,
-        -- conversions of platforms counting in different windows are added here: say which
-        string_agg(distinct attribution_window, ' + ' order by attribution_window)
-            as attribution_windows
+        -- each platform's window (`platform=window;…`): conversions, CPA and ROAS are shown
+        -- only when every platform counts in one window (summary_cells)
+        string_agg(distinct platform || '=' || attribution_window, ';')
+            as attribution_windows,
+        count(distinct attribution_window) as attribution_window_count
     from fct_ad_daily, bounds
     where date_day between bounds.first_day and bounds.last_day
     group by client_id
@@ -661,6 +663,7 @@ select
     ads.conversions,
     ads.roas,
     ads.attribution_windows,
+    ads.attribution_window_count,
     freshness.oldest_extraction,
     freshness.stale_accounts,
     freshness.accounts
@@ -712,7 +715,13 @@ def summary_cells(row: dict[str, Any], now: dt.datetime) -> list[str]:
     spend = fmt(row.get("spend"), "{:,.2f}")
     if row.get("spend") is not None and row.get("currency"):
         spend += f" {row['currency']}"
-    conversions = row.get("conversions")
+    conversions, roas = row.get("conversions"), row.get("roas")
+    windows = attribution_windows(row.get("attribution_windows"))
+    if (row.get("attribution_window_count") or 0) > 1:
+        # platforms counting conversions in different windows: not added (the paid table has
+        # each platform's figures)
+        conversions = roas = None
+        windows = f"mixed, not added: {windows}"
     cpa = row["spend"] / conversions if conversions and row.get("spend") is not None else None
     fresh = _ago(row.get("oldest_extraction"), now)
     if row.get("stale_accounts"):
@@ -731,10 +740,147 @@ def summary_cells(row: dict[str, Any], now: dt.datetime) -> list[str]:
         spend,
         fmt(conversions, "{:,.0f}"),
         fmt(cpa, "{:,.2f}"),
-        fmt(row.get("roas"), "{:.2f}"),
-        fmt(row.get("attribution_windows"), "{}"),
+        fmt(roas, "{:.2f}"),
+        windows or "–",
         fresh,
     ]
+
+
+def attribution_windows(pairs: str | None) -> str:
+    """`meta_ads=7d_click_1d_view;google_ads=30d_click` as "Google Ads 30d_click, Meta Ads
+    7d_click_1d_view" (platform labels, in label order); empty when there is none."""
+    from ruche import platforms
+
+    named = []
+    for pair in (pairs or "").split(";"):
+        if "=" in pair:
+            name, window = pair.split("=", 1)
+            named.append(f"{platforms.platform(name).label} {window}")
+    return ", ".join(sorted(named))
+
+
+PAID_SQL = """
+-- One row per client and ad platform, the last $days days (the summary's days): spend,
+-- conversions, CPA and ROAS in the client's reporting currency, with the window the
+-- platform counted its conversions in.
+with last as (
+    -- the summary's last day; the ads' own when no organic account was loaded
+    select coalesce(
+        (select max(date_day) from rpt_community_daily), (select max(date_day) from fct_ad_daily)
+    ) as last_day
+),
+bounds as (
+    select last_day, last_day - (cast($days as integer) - 1) as first_day from last
+)
+select
+    clients.client_id,
+    clients.client_name as client,
+    ads.platform,
+    ads.attribution_window,
+    any_value(ads.reporting_currency) as currency,
+    sum(ads.spend_reporting) as spend,
+    sum(ads.conversions) as conversions,
+    sum(ads.conversion_value_reporting) as conversion_value
+from fct_ad_daily as ads
+inner join dim_clients as clients using (client_id), bounds
+where ads.date_day between bounds.first_day and bounds.last_day
+group by all
+order by clients.client_id, ads.platform, ads.attribution_window
+"""
+
+
+def paid_summary(published: Path, days: int) -> list[dict[str, Any]]:
+    """Per client and ad platform, from the published BI file: spend, conversions and
+    conversion value in the client's reporting currency, with the attribution window."""
+    import duckdb
+
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        rows = con.execute(PAID_SQL, {"days": days}).fetchall()
+        names = [d[0] for d in con.description]
+    finally:
+        con.close()
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def paid_rows(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """The paid table's lines: each client's platforms, then (with two or more platforms) an
+    "all ad platforms" line whose conversions, CPA and ROAS are given only when every
+    platform counted in the same window (otherwise adding them would mix definitions of a
+    conversion, and the line says so)."""
+    from ruche import platforms
+
+    def money(value: Any, currency: str | None) -> str:
+        return "–" if value is None else f"{value:,.2f} {currency or ''}".rstrip()
+
+    def line(
+        client: str, label: str, spend, conversions, value, currency, window: str
+    ) -> list[str]:
+        cpa = spend / conversions if conversions and spend is not None else None
+        roas = value / spend if spend and value is not None else None
+        return [
+            client,
+            label,
+            money(spend, currency),
+            "–" if conversions is None else f"{conversions:,.0f}",
+            money(cpa, currency),
+            "–" if roas is None else f"{roas:.2f}",
+            window,
+        ]
+
+    out: list[list[str]] = []
+    by_client: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_client.setdefault(row["client_id"], []).append(row)
+    for group in by_client.values():
+        client, currency = group[0]["client"], group[0]["currency"]
+        for row in group:
+            label = platforms.platform(row["platform"]).label
+            out.append(
+                line(
+                    client,
+                    label,
+                    row["spend"],
+                    row["conversions"],
+                    row["conversion_value"],
+                    currency,
+                    row["attribution_window"],
+                )
+            )
+        if len(group) > 1:
+            spend = sum(r["spend"] for r in group)
+            windows = {r["attribution_window"] for r in group}
+            if len(windows) == 1:
+                conversions = sum(r["conversions"] for r in group)
+                value = sum(r["conversion_value"] for r in group)
+                out.append(
+                    line(client, "all ad platforms", spend, conversions, value, currency, *windows)
+                )
+            else:
+                out.append(
+                    line(
+                        client,
+                        "all ad platforms",
+                        spend,
+                        None,
+                        None,
+                        currency,
+                        "mixed windows: conversions not added",
+                    )
+                )
+    return out
+
+
+def paid_table(rows: list[dict[str, Any]], days: int) -> Any:
+    """The demo's paid-media table: per client and ad platform, in the client's currency."""
+    from rich.table import Table
+
+    table = Table(title=f"Paid media per client and platform, last {days} days (client currency)")
+    for title in ("client", "platform", "spend", "conversions", "CPA", "ROAS", "window"):
+        table.add_column(title, no_wrap=title in ("client", "platform"), overflow="fold")
+    for cells in paid_rows(rows):
+        table.add_row(*cells)
+    return table
 
 
 def summary_table(rows: list[dict[str, Any]], days: int, now: dt.datetime) -> Any:

@@ -30,6 +30,16 @@
     end
 {%- endmacro %}
 
+{#- a Meta budget in minor units as an exact amount in major units (money_type): multiplied by
+    the decimal 1 / offset, since DuckDB divides as DOUBLE -#}
+{% macro meta_major_units(amount_minor, currency) -%}
+    cast(
+        cast({{ amount_minor }} as decimal(38, 0))
+        * (case when {{ meta_currency_offset(currency) }} = 1 then 1.00 else 0.01 end)
+        as {{ money_type() }}
+    )
+{%- endmacro %}
+
 
 {#- The Meta Ads attribution window reported (var `meta_attribution_window`): its column and label -#}
 {% macro meta_attribution_column() -%}

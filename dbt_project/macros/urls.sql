@@ -24,3 +24,14 @@
     {{ url_query_parameter(url, name) }} as {{ name }}{{ ',' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+{#- `url` with `query` (parameters without a leading `?`) appended as the platform does when an
+    ad is clicked: after `&` when the URL has a query already, else after `?`; `url` alone when
+    `query` is NULL or empty, NULL when `url` is -#}
+{% macro append_query(url, query) -%}
+    case
+        when {{ query }} is null or {{ query }} = '' then {{ url }}
+        when {{ url }} like '%?%' then {{ url }} || '&' || {{ query }}
+        else {{ url }} || '?' || {{ query }}
+    end
+{%- endmacro %}

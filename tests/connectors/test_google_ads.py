@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from decimal import Decimal
 
 import pytest
@@ -268,6 +269,110 @@ def test_money_is_exact_from_micros_to_the_marts(sandbox, world, demo_config, tm
         f"({1000 * requests_made / rows_landed:.1f} requests per 1,000 rows); "
         f"{len(truth)} ad-days reconciled exactly"
     )
+
+
+def _clicked_url(row: dict) -> str | None:
+    """The oracle, from the world's flat row: Google's serving-URL rules written out in Python
+    (first final URL + the lowest level's suffix, ValueTrack ids and custom parameters filled)."""
+    urls = row["ad_group_ad.ad.final_urls"]
+    if not urls:
+        return None
+    suffix = next(
+        row[f"{level}.final_url_suffix"]
+        for level in ("ad_group_ad.ad", "ad_group", "campaign", "customer")
+        if row[f"{level}.final_url_suffix"] or level == "customer"
+    )
+    url = urls[0] if not suffix else urls[0] + ("&" if "?" in urls[0] else "?") + suffix
+    for tag, value in (
+        ("{campaignid}", row["campaign.id"]),
+        ("{adgroupid}", row["ad_group.id"]),
+        ("{creative}", row["ad_group_ad.ad.id"]),
+    ):
+        url = url.replace(tag, value)
+    for level in ("ad_group_ad.ad", "ad_group", "campaign"):
+        for parameter in row[f"{level}.url_custom_parameters"]:
+            url = url.replace("{_" + parameter["key"] + "}", parameter["value"])
+    return url
+
+
+def test_destination_urls_are_the_final_url_and_suffix_as_clicked(
+    sandbox, world, demo_config, tmp_path
+):
+    """The ads' final URLs and each level's final URL suffix and custom parameters, requested
+    in GAQL and landed as Google returns them, become dim_ads' `destination_url` as clicked
+    (the lowest level's suffix appended, ValueTrack and custom-parameter tags filled) and its
+    UTM tags; the tracking template (a redirect) is not the landing page; call ads have none."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ..connectors.conftest import run_extract
+    from ..warehouse.test_dbt import WorldClockLanding, assert_success, dbt, load_warehouse, query
+
+    landing = WorldClockLanding(str(tmp_path / "landing"), NOW)
+    for client, platform, account in demo_config.iter_accounts(platforms=["google_ads"]):
+        run = run_extract(sandbox.url, client, platform, account, WINDOW, landing)
+        assert run.result.ok, run.result.error
+    asked = next(q for q in _queries(sandbox) if "FROM ad_group_ad" in q and "metrics" not in q)
+    for field in ("ad_group_ad.ad.final_url_suffix", "ad_group.url_custom_parameters"):
+        assert field in asked
+    warehouse = tmp_path / "w.duckdb"
+    load_warehouse(warehouse, demo_config, landing)
+    for args in (("seed",), ("run", "--select", "+dim_ads")):
+        result, _ = dbt(warehouse, *args, work_dir=tmp_path / "dbt")
+        assert_success(result)
+    rows = {
+        r["ad_id"]: r
+        for r in query(
+            warehouse,
+            "select ad_id, destination_url, destination_host, destination_path, utm_source, "
+            "utm_medium, utm_campaign, utm_content, utm_term from marts.dim_ads "
+            "where platform = 'google_ads'",
+        )
+    }
+    kinds: defaultdict[str, int] = defaultdict(int)
+    for _client, _p, account in demo_config.iter_accounts(platforms=["google_ads"]):
+        acct = world.google_ads_account(account.id)
+        for ad in world.google_ads_rows(acct, "ad_group_ad"):
+            row = rows[ad["ad_group_ad.ad.id"]]
+            url = _clicked_url(ad)
+            assert row["destination_url"] == url, ad["ad_group_ad.ad.id"]
+            if url is None:
+                assert ad["ad_group_ad.ad.type"] == "CALL_AD"
+                assert row["destination_host"] is None and row["utm_source"] is None
+                kinds["call ad"] += 1
+                continue
+            assert "{" not in url and "tracker" not in url
+            parts = urlsplit(url)
+            tags = parse_qs(parts.query)
+            assert row["destination_host"] == parts.hostname.removeprefix("www.")
+            assert row["destination_path"] == parts.path
+            for tag in ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term"):
+                assert row[tag] == tags.get(tag, [None])[0], tag
+            if ad["ad_group_ad.ad.final_url_suffix"]:
+                kinds["ad suffix"] += 1
+                assert row["utm_campaign"] == "promo-" + ad["ad_group_ad.ad.id"]
+            elif ad["ad_group.final_url_suffix"]:
+                kinds["ad group suffix"] += 1
+                [audience] = ad["ad_group.url_custom_parameters"]
+                assert row["utm_term"] == audience["value"]
+                assert row["utm_content"] == ad["ad_group.id"]
+            elif ad["campaign.final_url_suffix"]:
+                kinds["campaign suffix"] += 1
+                assert (row["utm_source"], row["utm_medium"]) == ("google", "cpc")
+                assert row["utm_campaign"] == ad["campaign.id"]
+                assert row["utm_content"] == ad["ad_group_ad.ad.id"]
+            else:
+                kinds["bare final URL"] += 1
+                assert row["utm_source"] is None and url == ad["ad_group_ad.ad.final_urls"][0]
+            if "?lang=" in ad["ad_group_ad.ad.final_urls"][0]:
+                kinds["final URL with a query"] += 1
+    assert set(kinds) == {
+        "call ad",
+        "ad suffix",
+        "ad group suffix",
+        "campaign suffix",
+        "bare final URL",
+        "final URL with a query",
+    }, dict(kinds)
 
 
 def test_customer_ids_typed_with_dashes_are_normalised(demo_config):

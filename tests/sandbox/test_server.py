@@ -440,10 +440,22 @@ def test_ad_account_entities_and_insights(http, sandbox, world):
         sandbox,
         f"act_{ADS}/ads",
         fields="id,name,adset_id,campaign_id,status,effective_status,created_time,"
-        "creative{id,effective_object_story_id,object_story_id,object_story_spec,url_tags}",
+        "creative{id,effective_object_story_id,object_story_id,source_instagram_media_id,"
+        "instagram_user_id,effective_instagram_media_id,instagram_permalink_url,"
+        "object_story_spec,url_tags}",
         limit=100,
     )
     assert ads == world.ads(ADS)
+    # an ad boosting an existing Instagram media: the organic media id in
+    # source_instagram_media_id, the ad's own media apart, a Page post made for Facebook
+    # placements and no object_story_id
+    instagram = [a["creative"] for a in ads if "source_instagram_media_id" in a["creative"]]
+    assert instagram
+    for creative in instagram:
+        media = world.find_post("instagram", creative["source_instagram_media_id"])
+        assert media is not None and creative["instagram_permalink_url"] == media.permalink
+        assert creative["effective_instagram_media_id"] != creative["source_instagram_media_id"]
+        assert "object_story_id" not in creative and creative["effective_object_story_id"]
     # `creative{id}` is the id alone; a sub-field a creative lacks is left out, not an error
     only_ids, _ = follow(http, sandbox, f"act_{ADS}/ads", fields="id,creative{id}", limit=100)
     assert [a["creative"] for a in only_ids] == [{"id": a["creative"]["id"]} for a in ads]

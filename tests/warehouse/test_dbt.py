@@ -929,21 +929,28 @@ def test_floats_would_round_these_and_a_missing_rate_fails_the_build(build, tmp_
 
 
 def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, world):
-    """An ad whose creative boosts an existing Page post (`object_story_id`) is linked to that
-    post in dim_ads, and rpt_post_performance shows the ads' paid figures beside the post's
-    organic counters (no paid reach, nothing added to the organic ones)."""
+    """An ad whose creative boosts an existing Page post (`object_story_id`) or an existing
+    Instagram media (`source_instagram_media_id`, though it also has a Page post for Facebook
+    placements) is linked to that post in dim_ads, and rpt_post_performance shows the ads'
+    paid figures beside the post's organic counters (no paid reach, nothing added to the
+    organic ones); an Instagram boost's spend is on the Instagram media's row, on no Facebook
+    post's."""
     posts = {
         r["post_id"]: r
         for r in query(
             build.warehouse,
-            "SELECT post_id, post_key, reach, views, paid_ads, paid_impressions, paid_clicks, "
-            "paid_spend_reporting, paid_conversions, paid_attribution_window "
-            "FROM marts.rpt_post_performance JOIN marts.dim_posts USING (post_key)",
+            "SELECT post_id, post_key, platform, reach, views, paid_ads, paid_impressions, "
+            "paid_clicks, paid_spend_reporting, paid_conversions, paid_attribution_window "
+            "FROM marts.rpt_post_performance JOIN marts.dim_posts USING (post_key, platform)",
         )
     }
     dim_ads = {
         r["ad_id"]: r
-        for r in query(build.warehouse, "SELECT ad_id, promoted_post_key FROM marts.dim_ads")
+        for r in query(
+            build.warehouse,
+            "SELECT ad_id, promoted_post_key, promoted_post_platform, promoted_post_id "
+            "FROM marts.dim_ads",
+        )
     }
     facts = defaultdict(list)
     for row in query(
@@ -952,17 +959,30 @@ def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, wo
     ):
         facts[row["ad_id"]].append(row)
     expected = defaultdict(list)
+    instagram_boosts = []
     for account_id in ("100000000000001", "100000000000002", "100000000000003"):
         for ad in world.ads(account_id):
-            story = ad["creative"].get("object_story_id")
+            creative = ad["creative"]
+            media = creative.get("source_instagram_media_id")
+            story = media or creative.get("object_story_id")
             linked = posts.get(story)
             if ad["id"] in dim_ads:
-                assert dim_ads[ad["id"]]["promoted_post_key"] == (
-                    linked["post_key"] if linked else None
-                )
+                row = dim_ads[ad["id"]]
+                assert row["promoted_post_key"] == (linked["post_key"] if linked else None)
+                if media:
+                    assert (row["promoted_post_platform"], row["promoted_post_id"]) == (
+                        "instagram",
+                        media,
+                    )
+                    assert creative["effective_object_story_id"] not in posts
+                    assert creative["effective_instagram_media_id"] not in posts
             if linked and facts.get(ad["id"]):
                 expected[story].append(ad["id"])
+                if media:
+                    assert linked["platform"] == "instagram"
+                    instagram_boosts.append(ad["id"])
     assert expected, "no boosted post of the window delivered: the sandbox should have some"
+    assert instagram_boosts, "no boosted Instagram media of the window delivered"
     for post_id, ad_ids in expected.items():
         row = posts[post_id]
         days = [f for ad_id in ad_ids for f in facts[ad_id]]
@@ -974,7 +994,20 @@ def test_a_boosted_post_shows_its_paid_figures_beside_its_organic_ones(build, wo
         assert row["paid_attribution_window"] == "7d_click_1d_view"
     never = [r for pid, r in posts.items() if pid not in expected]
     assert never and all(r["paid_ads"] == 0 and r["paid_impressions"] is None for r in never)
+    # every paid figure is on the boosted posts' rows: an Instagram boost's spend is on no
+    # Facebook post's
+    [(paid_total,)] = [
+        tuple(r.values())
+        for r in query(
+            build.warehouse,
+            "SELECT sum(paid_spend_reporting) AS s FROM marts.rpt_post_performance",
+        )
+    ]
+    assert paid_total == sum(
+        f["spend_reporting"] for ids in expected.values() for i in ids for f in facts[i]
+    )
     build.rows["boosted_posts_linked"] = len(expected)
+    build.rows["boosted_instagram_ads_linked"] = len(instagram_boosts)
 
 
 def test_landing_urls_and_utm_tags_are_parsed_into_dim_ads(build, world):
@@ -1546,11 +1579,18 @@ PER_PLATFORM_MARTS = (
 )
 
 
+CROSS_PLATFORM_COLUMNS = {"dim_ads": "promoted_post_key"}
+"""Columns linking one platform's rows to another's: an ad's key of the organic post it boosts
+(a Meta ad boosting an Instagram media loses it when Instagram's posts are gone)."""
+
+
 def rows_of(path: Path, table: str, where: str) -> list[tuple]:
+    exclude = CROSS_PLATFORM_COLUMNS.get(table)
+    columns = f"* EXCLUDE ({exclude})" if exclude else "*"
     con = duckdb.connect(str(path), read_only=True)
     try:
         return sorted(
-            con.execute(f"SELECT * FROM marts.{table} WHERE {where}").fetchall(),
+            con.execute(f"SELECT {columns} FROM marts.{table} WHERE {where}").fetchall(),
             key=lambda row: tuple("" if v is None else str(v) for v in row),
         )
     finally:
@@ -1595,6 +1635,13 @@ def test_unions_follow_the_registered_platforms(build, tmp_path):
         assert rows_of(warehouse, table, "platform <> 'instagram'") == rows_of(
             build.warehouse, table, "platform <> 'instagram'"
         ), table
+    # the ads boosting Instagram media keep their promoted media id, but no post to link to
+    [row] = query(
+        warehouse,
+        "SELECT count(*) AS n, count(promoted_post_key) AS linked FROM marts.dim_ads "
+        "WHERE promoted_post_platform = 'instagram'",
+    )
+    assert row["n"] > 0 and row["linked"] == 0
 
     # the registry without Instagram: the unions no longer read its models
     con = duckdb.connect(str(warehouse))
@@ -1809,7 +1856,14 @@ def test_the_demo_summary_reads_the_published_file(published, demo_config):
     assert demo.summary_cells(fresh, now)[-1] == "2 h ago"
 
 
-BI_MART_FOLDERS = ("community", "reporting")  # campaign marts: their columns are still moving
+BI_MART_FOLDERS = ("community", "reporting", "campaign")
+CAMPAIGN_MARTS = (
+    "dim_campaigns",
+    "dim_ads",
+    "fct_ad_daily",
+    "rpt_campaign_daily",
+    "rpt_ads_client_daily",
+)
 
 
 def _readme_queries() -> list[str]:
@@ -1827,10 +1881,29 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
         if node["resource_type"] == "model"
         and any(f"marts/{folder}/" in node["original_file_path"] for folder in BI_MART_FOLDERS)
     }
-    assert len(contracted) == 12
+    assert len(contracted) == 17
+    assert set(CAMPAIGN_MARTS) <= set(contracted)
     for name, node in contracted.items():
         assert node["config"]["contract"]["enforced"], name
         assert all(column.get("data_type") for column in node["columns"].values()), name
+    # the contract's types are the built ones; money stays DECIMAL(38,6) (budgets included)
+    con = duckdb.connect(str(published), read_only=True)
+    try:
+        for name in CAMPAIGN_MARTS:
+            built = dict(
+                con.execute(
+                    "select column_name, lower(data_type) from information_schema.columns "
+                    "where table_name = ? order by ordinal_position",
+                    [name],
+                ).fetchall()
+            )
+            declared = {c: col["data_type"] for c, col in contracted[name]["columns"].items()}
+            assert built == declared, name
+        budgets = contracted["dim_campaigns"]["columns"]
+        assert budgets["daily_budget"]["data_type"] == "decimal(38,6)"
+        assert budgets["lifetime_budget"]["data_type"] == "decimal(38,6)"
+    finally:
+        con.close()
     exposed: dict[str, set[str]] = {
         exposure["name"]: {ref.split(".")[-1] for ref in exposure["depends_on"]["nodes"]}
         for exposure in manifest["exposures"].values()
@@ -1845,7 +1918,10 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
             assert any(tables <= marts for marts in exposed.values()), (tables, exposed)
     finally:
         con.close()
-    from ruche.demo import SUMMARY_SQL
+    from ruche.demo import PAID_SQL, SUMMARY_SQL
+
+    paid_tables = set(re.findall(r"\b(?:from|join)\s+(\w+)", PAID_SQL)) - {"last", "bounds"}
+    assert paid_tables <= exposed["demo_summary"], paid_tables - exposed["demo_summary"]
 
     summary_tables = set(re.findall(r"\bfrom\s+(\w+)", SUMMARY_SQL)) - {"data_freshness"}
     summary_tables |= set(re.findall(r"\bjoin\s+(\w+)", SUMMARY_SQL)) - {"community", "followers"}
@@ -1853,15 +1929,35 @@ def test_bi_marts_have_enforced_contracts_and_exposures_cover_the_shipped_querie
     assert summary_tables <= exposed["demo_summary"], summary_tables - exposed["demo_summary"]
 
 
-def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
-    """Renaming a column of a mart BI tools read fails `dbt run` on the contract, before any
-    dashboard sees it."""
+@pytest.mark.parametrize(
+    ("mart", "before", "after", "named"),
+    [
+        (
+            "community/rpt_backlog_current",
+            "as unanswered_comments,",
+            "as unanswered,",
+            "unanswered",
+        ),
+        # a budget drifting to a float (a platform model dividing minor units as DOUBLE)
+        (
+            "campaign/dim_campaigns",
+            "cast(campaigns.daily_budget as {{ money_type() }}) as daily_budget,",
+            "cast(campaigns.daily_budget as double) as daily_budget,",
+            "daily_budget",
+        ),
+    ],
+)
+def test_a_column_change_in_a_contracted_mart_fails_the_build(
+    build, tmp_path, mart, before, after, named
+):
+    """Renaming a column of a mart BI tools read, or changing its type, fails `dbt run` on the
+    contract, before any dashboard sees it."""
     project = tmp_path / "dbt_project"
     shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    model = project / "models" / "marts" / "community" / "rpt_backlog_current.sql"
+    model = project / "models" / "marts" / f"{mart}.sql"
     sql = model.read_text(encoding="utf-8")
-    assert "as unanswered_comments," in sql
-    model.write_text(sql.replace("as unanswered_comments,", "as unanswered,"), encoding="utf-8")
+    assert before in sql
+    model.write_text(sql.replace(before, after), encoding="utf-8")
     warehouse = tmp_path / "ruche.duckdb"
     shutil.copy(build.warehouse, warehouse)
     from dbt.cli.main import dbtRunner
@@ -1870,7 +1966,7 @@ def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
     os.environ["RUCHE_WAREHOUSE"] = str(warehouse)
     try:
         result = dbtRunner().invoke(
-            ["run", "--select", "rpt_backlog_current", "--project-dir", str(project),
+            ["run", "--select", mart.split("/")[-1], "--project-dir", str(project),
              "--profiles-dir", str(project), "--target-path", str(tmp_path / "target"),
              "--log-path", str(tmp_path / "logs"), "--quiet"]
         )  # fmt: skip
@@ -1881,4 +1977,4 @@ def test_a_column_change_in_a_contracted_mart_fails_the_build(build, tmp_path):
             os.environ["RUCHE_WAREHOUSE"] = saved
     assert not result.success
     message = " ".join(str(r.message) for r in result.result.results)
-    assert "contract" in message.lower() and "unanswered" in message, message
+    assert "contract" in message.lower() and named in message, message

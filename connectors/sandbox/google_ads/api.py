@@ -76,7 +76,8 @@ def camel(name: str) -> str:
 
 def project(row: dict[str, Any], fields: list[str], resource: str) -> dict[str, Any]:
     """A flat world row as searchStream returns it for `fields` selected FROM `resource`:
-    nested camelCase objects, each resource with its `resourceName`."""
+    nested camelCase objects, each resource with its `resourceName`; unset fields (None) and
+    empty lists are left out. A custom parameter list's items keep their `key` / `value`."""
     out: dict[str, Any] = {}
     wanted = list(fields)
     # Every resource a query touches comes with its resourceName (the FROM one always).
@@ -86,7 +87,8 @@ def project(row: dict[str, Any], fields: list[str], resource: str) -> dict[str, 
     if any(f.startswith("ad_group_ad.ad.") for f in fields):
         wanted.append("ad_group_ad.ad.resource_name")
     for path in dict.fromkeys(wanted):
-        if path not in row:
+        # REST's JSON leaves out unset fields and empty repeated ones (a call ad's final_urls)
+        if row.get(path) is None or row[path] == []:
             continue
         node = out
         parts = path.split(".")

@@ -1,6 +1,15 @@
 """Google Ads accounts of the sandbox world: the customer, campaigns, ad groups, ads (with final
 URLs) and daily metrics per ad, as flat GAQL rows (`resource.field` → value).
 
+URLs follow Google's Upgraded URLs (developers.google.com/google-ads/api/docs/ads/upgraded-urls):
+an ad's `final_urls` is the bare landing page (call ads have none: the field is left out, as
+REST leaves out an empty repeated field); the tracking parameters sit in a `final_url_suffix`
+set on the campaign and overridden on some ad groups and ads (the lowest level that sets one
+wins), with ValueTrack tags (`{campaignid}`, `{adgroupid}`, `{creative}`) and custom
+parameters (`{_audience}`, from the ad group's `url_custom_parameters`) that Google fills in at
+click time; some campaigns send clicks through a third-party `tracking_url_template`
+(`{lpurl}` = the landing page). A field left unset is None here and left out of the answer.
+
 The API (`api.py`) projects a row onto the fields a query selects, in REST's camelCase shape.
 Values follow the REST encoding: int64 (ids, `cost_micros`, `impressions`, `clicks`) as strings,
 `conversions`, `conversions_value` and `all_conversions` as doubles.
@@ -16,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +46,26 @@ _THEMES = {
     "en": ["Brand", "Generic", "Competitors", "Local", "Seasonal"],
 }
 _AD_NAMES = {"fr": "Annonce responsive", "en": "Responsive search ad"}
+_CALL_AD_NAMES = {"fr": "Annonce Appel", "en": "Call ad"}
+CAMPAIGN_SUFFIX = (
+    "utm_source=google&utm_medium=cpc&utm_campaign={campaignid}&utm_content={creative}"
+)
+"""The campaign-level final URL suffix (ValueTrack tags, filled in by Google at click time)."""
+AD_GROUP_SUFFIX = (
+    "utm_source=google&utm_medium=cpc&utm_campaign={campaignid}&utm_content={adgroupid}"
+    "&utm_term={_audience}"
+)
+"""The suffix of the ad groups that override their campaign's, with a custom parameter."""
+AD_SUFFIX = "utm_source=google&utm_medium=search&utm_campaign=promo-{creative}"
+"""The suffix of the few ads that override their ad group's."""
+TRACKING_TEMPLATE = "https://clicks.tracker.test/r?src=gads&cid={campaignid}&url={lpurl}"
+"""A third-party click tracker some campaigns redirect through (not the landing page)."""
+
+
+def _slug(text: str) -> str:
+    """A URL path segment from a theme name (accents dropped: "Générique" → "generique")."""
+    plain = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain if ch.isalnum())
 
 
 class GoogleAdsWorld:
@@ -99,12 +129,17 @@ class GoogleAdsWorld:
             if c > 0 and r.random() < 0.25:
                 paused_on = first_day + dt.timedelta(days=r.randint(60, 380))
             theme = _THEMES[lang][c % len(_THEMES[lang])]
+            # URL settings from their own draws, so the structure's draws stay as they were
+            urls = rng(self.seed, f"gads-urls|{acct.id}|{c}")
             campaign = {
                 "id": c_id,
                 "name": f"{acct.title} — {theme}",
                 "channel": _CHANNELS[c % len(_CHANNELS)],
                 "budget_micros": r.randint(20, 200) * 1_000_000,
                 "paused_on": paused_on,
+                # the last campaign of an account sets no suffix: its ads' URLs are bare
+                "final_url_suffix": None if c == n_campaigns - 1 and c > 0 else CAMPAIGN_SUFFIX,
+                "tracking_url_template": TRACKING_TEMPLATE if urls.random() < 0.5 else None,
             }
             campaigns.append(campaign)
             c_ads = left if c == n_campaigns - 1 else max(1, n_ads // n_campaigns)
@@ -113,20 +148,35 @@ class GoogleAdsWorld:
             for g in range(n_groups):
                 g_id = self._gads_id(f"adgroup|{acct.id}|{c}|{g}", 12)
                 group = {"id": g_id, "name": f"{theme} {g + 1}", "campaign": campaign}
+                if g == 1 or urls.random() < 0.25:
+                    group["final_url_suffix"] = AD_GROUP_SUFFIX
+                    group["custom_parameters"] = [
+                        {"key": "audience", "value": f"{_slug(theme)}-{g + 1}"}
+                    ]
                 ad_groups.append(group)
                 g_ads = c_ads // n_groups + (1 if g < c_ads % n_groups else 0)
                 for a in range(g_ads):
                     ad_paused = None
                     if r.random() < 0.1:
                         ad_paused = first_day + dt.timedelta(days=r.randint(30, 380))
+                    # by position in the account: every sixth ad from the fifth is a call ad
+                    # (a phone number, no final URL), every sixth from the fourth overrides
+                    # its ad group's suffix, every sixth from the second has a landing page
+                    # with a query of its own (the suffix then follows with `&`)
+                    position = len(ads)
+                    call = position % 6 == 4
                     ads.append(
                         {
                             "id": self._gads_id(f"ad|{acct.id}|{c}|{g}|{a}", 12),
-                            "name": f"{_AD_NAMES[lang]} {a + 1}",
                             "group": group,
                             "paused_on": ad_paused,
-                            "url": f"{acct.site}/{theme.lower()}?utm_source=google"
-                            f"&utm_medium=cpc&utm_campaign={c_id}",
+                            "call": call,
+                            "name": f"{(_CALL_AD_NAMES if call else _AD_NAMES)[lang]} {a + 1}",
+                            "url": None
+                            if call
+                            else f"{acct.site}/{_slug(theme)}"
+                            + (f"?lang={lang}" if position % 6 == 1 else ""),
+                            "final_url_suffix": AD_SUFFIX if position % 6 == 3 else None,
                             "profile": {
                                 "cpc_micros": r.randint(300_000, 2_500_000),
                                 "impressions": r.randint(150, 2500),
@@ -158,6 +208,8 @@ class GoogleAdsWorld:
             "customer.currency_code": acct.currency,
             "customer.time_zone": acct.zone.key,
             "customer.manager": False,
+            "customer.final_url_suffix": None,
+            "customer.tracking_url_template": None,
         }
 
     def _campaign_part(self, acct: Account, campaign: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +220,9 @@ class GoogleAdsWorld:
             "campaign.name": campaign["name"],
             "campaign.status": self._status(campaign["paused_on"], today),
             "campaign.advertising_channel_type": campaign["channel"],
+            "campaign.final_url_suffix": campaign["final_url_suffix"],
+            "campaign.tracking_url_template": campaign["tracking_url_template"],
+            "campaign.url_custom_parameters": [],
         }
 
     def _group_part(self, acct: Account, group: dict[str, Any]) -> dict[str, Any]:
@@ -178,6 +233,9 @@ class GoogleAdsWorld:
             "ad_group.name": group["name"],
             "ad_group.status": self._status(group["campaign"]["paused_on"], today),
             "ad_group.type": "SEARCH_STANDARD",
+            "ad_group.final_url_suffix": group.get("final_url_suffix"),
+            "ad_group.tracking_url_template": None,
+            "ad_group.url_custom_parameters": group.get("custom_parameters", []),
         }
 
     def _ad_part(self, acct: Account, ad: dict[str, Any]) -> dict[str, Any]:
@@ -191,8 +249,11 @@ class GoogleAdsWorld:
             "ad_group_ad.ad.resource_name": f"customers/{acct.id}/ads/{ad['id']}",
             "ad_group_ad.ad.id": ad["id"],
             "ad_group_ad.ad.name": ad["name"],
-            "ad_group_ad.ad.type": "RESPONSIVE_SEARCH_AD",
-            "ad_group_ad.ad.final_urls": [ad["url"]],
+            "ad_group_ad.ad.type": "CALL_AD" if ad["call"] else "RESPONSIVE_SEARCH_AD",
+            "ad_group_ad.ad.final_urls": [ad["url"]] if ad["url"] else [],
+            "ad_group_ad.ad.final_url_suffix": ad["final_url_suffix"],
+            "ad_group_ad.ad.tracking_url_template": None,
+            "ad_group_ad.ad.url_custom_parameters": [],
         }
 
     def google_ads_rows(self, acct: Account, resource: str) -> list[dict[str, Any]]:

@@ -408,7 +408,16 @@ class AdsMixin:
         unpublished ("dark") post built from `object_story_spec.link_data.link`, whose id only
         `effective_object_story_id` gives. `url_tags` are appended to the links clicked, as
         advertisers set them for their analytics. A field the creative does not have is left
-        out (the API omits unset fields)."""
+        out (the API omits unset fields).
+
+        When the client has an Instagram account, the creatives carry its `instagram_user_id`
+        (the identity the ad runs under on Instagram), and with it the ad's own Instagram media
+        (`effective_instagram_media_id`, where the ad's non-organic comments live, and its
+        `instagram_permalink_url`). About a quarter of the ads that boost no Page post boost
+        one of the three newest media of that account in the month before the ad was made
+        instead (Marketing API "Use posts as ads": `source_instagram_media_id` = the organic
+        media's id; `instagram_permalink_url` = its permalink); Meta still gives them a Page
+        post for Facebook placements (`effective_object_story_id` only, no `object_story_id`)."""
         r = rng(self.seed, f"creative|{ad.id}")
         audience = "-".join(
             "".join(c for c in word if c.isalnum()) for word in ad.adset.name.lower().split()
@@ -438,7 +447,36 @@ class AdsMixin:
             )
             if posts:
                 boosted = posts[r.randrange(len(posts))]
-        if boosted is not None:
+        instagram = next(
+            (
+                a
+                for a in self._accounts.values()
+                if a.platform == "instagram" and a.client.id == acct.client.id
+            ),
+            None,
+        )
+        boosted_media = None
+        if boosted is None and instagram is not None:
+            # own draws, so the Page-post boosts and dark posts above stay as they were
+            ig = rng(self.seed, f"creative-instagram|{ad.id}")
+            if ig.random() < 0.25:
+                media = self.visible_posts(  # type: ignore[attr-defined]
+                    "instagram", instagram.id, ad.created - dt.timedelta(days=30), ad.created
+                )
+                if media:  # one of the three newest (boosting a post that does well)
+                    boosted_media = media[ig.randrange(min(3, len(media)))]
+        if instagram is not None:
+            creative["instagram_user_id"] = instagram.id
+            ad_media = digits(self.seed, f"ig-ad-media|{ad.id}", 17)
+            creative["effective_instagram_media_id"] = ad_media
+            code = digits(self.seed, f"ig-ad-code|{ad.id}", 11)
+            creative["instagram_permalink_url"] = f"https://www.instagram.com/p/C{code}/"
+        if boosted_media is not None:
+            creative["source_instagram_media_id"] = boosted_media.id
+            creative["instagram_permalink_url"] = boosted_media.permalink
+            dark = digits(self.seed, f"dark|{ad.id}", 16)
+            creative["effective_object_story_id"] = f"{page.id}_{dark}"
+        elif boosted is not None:
             creative["object_story_id"] = boosted.id
             creative["effective_object_story_id"] = boosted.id
         else:

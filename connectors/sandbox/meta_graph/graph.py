@@ -289,6 +289,9 @@ AD_CREATIVE_FIELDS = (
     "url_tags",
     "link_url",
     "effective_instagram_media_id",
+    "source_instagram_media_id",
+    "instagram_permalink_url",
+    "instagram_user_id",
     "thumbnail_url",
 )
 """AdCreative fields the sandbox knows: asked in `creative{...}`, one the creative does not have

@@ -50,6 +50,7 @@ combined as (
         ads.creative_id,
         ads.object_story_id,
         ads.effective_object_story_id,
+        ads.source_instagram_media_id,
         ads.link_url,
         ads.url_tags,
         ads.ad_id is not null as is_in_ad_listing,
@@ -78,20 +79,28 @@ final as (
         combined.created_at,
         combined.creative_id,
         combined.is_in_ad_listing,
-        -- the post the ad promotes: a Facebook Page post id (Meta's ads run as Page posts; a
-        -- dark post's id matches no organic post)
+        -- the post the ad promotes, first match wins: an existing Instagram media it boosts
+        -- (`source_instagram_media_id`, the organic media id; such an ad also has a Page post
+        -- for Facebook placements in `effective_object_story_id`, made for the ad, which no
+        -- organic post matches); else the existing Page post it boosts (`object_story_id`);
+        -- else the Page post it runs as (`effective_object_story_id`: a dark post's id matches
+        -- no organic post). `effective_instagram_media_id` is the ad's own media, never the
+        -- organic one (Marketing API, Instagram post moderation guide)
         case
+            when combined.source_instagram_media_id is not null then 'instagram'
             when coalesce(combined.object_story_id, combined.effective_object_story_id) is not null
                 then 'facebook'
         end as promoted_post_platform,
-        coalesce(combined.object_story_id, combined.effective_object_story_id) as promoted_post_id,
-        combined.object_story_id is not null as is_existing_post_promoted,
+        coalesce(
+            combined.source_instagram_media_id,
+            combined.object_story_id,
+            combined.effective_object_story_id
+        ) as promoted_post_id,
+        coalesce(
+            combined.source_instagram_media_id, combined.object_story_id
+        ) is not null as is_existing_post_promoted,
         -- Meta appends url_tags to the links clicked
-        case
-            when combined.url_tags is null or combined.url_tags = '' then combined.link_url
-            when combined.link_url like '%?%' then combined.link_url || '&' || combined.url_tags
-            else combined.link_url || '?' || combined.url_tags
-        end as destination_url
+        {{ append_query('combined.link_url', 'combined.url_tags') }} as destination_url
     from combined
     left join adsets
         on combined.adset_id = adsets.adset_id

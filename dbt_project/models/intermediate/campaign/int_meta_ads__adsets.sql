@@ -28,8 +28,8 @@ final as (
         adsets.optimization_goal,
         adsets.billing_event,
         adsets.created_at,
-        adsets.daily_budget_minor / {{ meta_currency_offset('ad_accounts.currency') }} as daily_budget,
-        adsets.lifetime_budget_minor / {{ meta_currency_offset('ad_accounts.currency') }} as lifetime_budget
+        {{ meta_major_units('adsets.daily_budget_minor', 'ad_accounts.currency') }} as daily_budget,
+        {{ meta_major_units('adsets.lifetime_budget_minor', 'ad_accounts.currency') }} as lifetime_budget
     from adsets
     left join ad_accounts
         on adsets.account_id = ad_accounts.account_id

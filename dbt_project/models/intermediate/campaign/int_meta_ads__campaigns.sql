@@ -72,8 +72,8 @@ final as (
         combined.created_at,
         combined.start_at,
         combined.stop_at,
-        combined.daily_budget_minor / {{ meta_currency_offset('ad_accounts.currency') }} as daily_budget,
-        combined.lifetime_budget_minor / {{ meta_currency_offset('ad_accounts.currency') }} as lifetime_budget,
+        {{ meta_major_units('combined.daily_budget_minor', 'ad_accounts.currency') }} as daily_budget,
+        {{ meta_major_units('combined.lifetime_budget_minor', 'ad_accounts.currency') }} as lifetime_budget,
         case
             when combined.daily_budget_minor is not null or combined.lifetime_budget_minor is not null
                 then 'campaign'

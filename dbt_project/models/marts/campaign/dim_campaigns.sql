@@ -31,8 +31,9 @@ final as (
         campaigns.start_at,
         campaigns.stop_at,
         accounts.currency,
-        campaigns.daily_budget,
-        campaigns.lifetime_budget,
+        -- money: exact, whatever type a platform's model gives (the contract holds it)
+        cast(campaigns.daily_budget as {{ money_type() }}) as daily_budget,
+        cast(campaigns.lifetime_budget as {{ money_type() }}) as lifetime_budget,
         campaigns.budget_level,
         campaigns.is_in_campaign_listing
     from campaigns

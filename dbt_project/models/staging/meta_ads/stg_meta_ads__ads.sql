@@ -23,6 +23,11 @@ final as (
         -- (`object_story_id`), else an unpublished one made from `object_story_spec`
         record -> 'creative' ->> 'object_story_id' as object_story_id,
         record -> 'creative' ->> 'effective_object_story_id' as effective_object_story_id,
+        -- an existing Instagram media the ad boosts (its organic id), and the ad's own media
+        -- on Instagram (a separate id holding the ad's non-organic comments) with its link
+        record -> 'creative' ->> 'source_instagram_media_id' as source_instagram_media_id,
+        record -> 'creative' ->> 'effective_instagram_media_id' as effective_instagram_media_id,
+        record -> 'creative' ->> 'instagram_permalink_url' as instagram_permalink_url,
         record -> 'creative' -> 'object_story_spec' -> 'link_data' ->> 'link' as link_url,
         record -> 'creative' ->> 'url_tags' as url_tags,
         {{ raw_lineage() }}
