@@ -35,6 +35,11 @@ from ruche import platforms as registry
 
 from ..conftest import NOW
 
+# The module's fixtures extract 30 days and run the whole dbt build once (~4 min alone on 2
+# cores); the first test that uses them carries that time, over the suite's 300 s default when
+# the machine is shared.
+pytestmark = pytest.mark.timeout(900)
+
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_DIR = ROOT / "dbt_project"
 END = dt.date(2026, 11, 19)
