@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from connectors.sandbox.meta_graph.webhooks import comment_events
+from connectors.sandbox.meta_graph.webhooks import RETRY_OFFSETS_SECONDS, comment_events
 from connectors.sandbox.server import SandboxServer
 
 SECRET = "sandbox-app-secret"
@@ -32,9 +32,12 @@ class Receiver:
     right, verifies each POST's X-Hub-Signature-256 (and sha1 X-Hub-Signature) against the raw
     body, answers `fail_first` POSTs with 500, and records what arrived and when."""
 
-    def __init__(self, verify_token: str = VERIFY, fail_first: int = 0) -> None:
+    def __init__(
+        self, verify_token: str = VERIFY, fail_first: int = 0, sleep_first: float = 0.0
+    ) -> None:
         self.verify_token = verify_token
         self.fail_first = fail_first
+        self.sleep_first = sleep_first
         self.gets: list[dict[str, str]] = []
         self.posts: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -73,7 +76,10 @@ class Receiver:
                             and hmac.compare_digest(self.headers.get("X-Hub-Signature", ""), sha1),
                         }
                     )
-                    failing = len(receiver.posts) <= receiver.fail_first
+                    number = len(receiver.posts)
+                failing = number <= receiver.fail_first
+                if number == 1 and receiver.sleep_first:
+                    time.sleep(receiver.sleep_first)  # longer than the sender's timeout
                 self.send_response(500 if failing else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -298,6 +304,64 @@ def test_a_failing_receiver_gets_retries_and_eventually_every_event(
     assert sum(len(d["attempts"]) for d in report["deliveries"]) == len(rx.posts)
 
 
+def test_retries_follow_the_schedule_on_the_world_clock(server, receiver) -> None:
+    rx = receiver(fail_first=3)
+    # One comment in this window (18:00:18); a world minute is 0.1 s at speed 600.
+    subscribe(
+        server,
+        callback_url=rx.url,
+        start="2026-11-19T18:00:00Z",
+        end="2026-11-19T18:00:30Z",
+        speed=600,
+    )
+    report = settle(server)
+    (delivery,) = report["deliveries"]
+    assert [a["status"] for a in delivery["attempts"]] == [500, 500, 500, 200]
+    times = [dt.datetime.fromisoformat(a["at"]) for a in delivery["attempts"]]
+    offsets = [(t - times[0]).total_seconds() for t in times]
+    # Immediately, then 1 and 5 world minutes after the first failure.
+    for got, want in zip(offsets, RETRY_OFFSETS_SECONDS[:4], strict=True):
+        assert want - 1 <= got <= want + 30, offsets
+    assert len(rx.posts) == 4
+
+
+def test_a_delivery_never_acknowledged_is_dropped_after_36_world_hours(server, receiver) -> None:
+    rx = receiver(fail_first=10**6)
+    subscribe(
+        server,
+        callback_url=rx.url,
+        start="2026-11-19T18:00:00Z",
+        end="2026-11-19T18:01:00Z",
+        speed=1_000_000,
+    )
+    report = settle(server)
+    assert report["state"] == "done" and report["deliveries"]
+    for delivery in report["deliveries"]:
+        assert delivery["state"] == "dropped"
+        assert len(delivery["attempts"]) == len(RETRY_OFFSETS_SECONDS)
+        last = dt.datetime.fromisoformat(delivery["attempts"][-1]["at"])
+        first = dt.datetime.fromisoformat(delivery["attempts"][0]["at"])
+        assert last - first >= dt.timedelta(hours=36)
+    assert report["counts"]["dropped"] == len(report["deliveries"])
+
+
+def test_a_receiver_slower_than_the_timeout_gets_the_delivery_again(server, receiver) -> None:
+    rx = receiver(sleep_first=0.6)
+    subscribe(
+        server,
+        callback_url=rx.url,
+        start="2026-11-19T18:00:00Z",
+        end="2026-11-19T18:01:00Z",
+        speed=600,
+        timeout=0.2,
+    )
+    report = settle(server)
+    first = report["deliveries"][0]
+    assert first["attempts"][0]["error"] == "ReadTimeout"
+    assert first["attempts"][-1]["status"] == 200
+    assert all(d["state"] == "delivered" for d in report["deliveries"])
+
+
 def test_the_clock_runs_at_the_requested_speed(world, server, receiver) -> None:
     rx = receiver()
     start = dt.datetime(2026, 11, 19, 18, 0, tzinfo=dt.UTC)
@@ -329,5 +393,7 @@ def test_bad_subscriptions_are_refused_with_a_clear_error(server) -> None:
     assert unknown.status_code == 400 and "speeed" in unknown.json()["error"]
     naive = subscribe(server, callback_url="http://127.0.0.1:9/x", start="2026-11-19T17:00:00")
     assert naive.status_code == 400 and "timezone" in naive.json()["error"]
+    rates = subscribe(server, callback_url="http://127.0.0.1:9/x", duplicate_rate=2)
+    assert rates.status_code == 400 and "duplicate_rate" in rates.json()["error"]
     nothing = requests.get(f"{server.url}/__sandbox/webhooks", timeout=10)
     assert nothing.status_code == 404

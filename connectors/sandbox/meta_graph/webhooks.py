@@ -176,13 +176,15 @@ def comment_events(
     return events
 
 
-def sign(body: bytes, app_secret: str) -> dict[str, str]:
-    """The signature headers Meta sends with a body."""
+def sign(body: bytes, app_secret: str, legacy_sha1: bool = True) -> dict[str, str]:
+    """The signature headers Meta sends with a body: ``X-Hub-Signature-256`` (documented) and,
+    unless `legacy_sha1` is off, the older ``X-Hub-Signature`` (sha1) seen in recorded
+    deliveries (whether Meta still sends it today is unverified)."""
     key = app_secret.encode()
-    return {
-        "X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest(),
-        "X-Hub-Signature": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest(),
-    }
+    headers = {"X-Hub-Signature-256": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()}
+    if legacy_sha1:
+        headers["X-Hub-Signature"] = "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest()
+    return headers
 
 
 def check_callback(url: str, allow_remote: bool = False) -> None:
@@ -247,6 +249,7 @@ class WebhookSender:
         max_batch: int = MAX_BATCH,
         timeout: float = 5.0,
         allow_remote: bool = False,
+        legacy_sha1: bool = True,
     ) -> None:
         check_callback(callback_url, allow_remote)
         if start.tzinfo is None or end.tzinfo is None:
@@ -271,6 +274,7 @@ class WebhookSender:
         self.seed = seed
         self.max_batch = max_batch
         self.timeout = timeout
+        self.legacy_sha1 = legacy_sha1
         self.events = comment_events(world, self.start_at, self.end_at, platforms)
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
@@ -448,7 +452,10 @@ class WebhookSender:
     def _attempt(self, session: requests.Session, delivery: _Delivery) -> _Delivery | None:
         """POST one delivery; return what to schedule next (a retry, a duplicate) or None."""
         world_now = self.world_now()
-        headers = {"Content-Type": "application/json", **sign(delivery.body, self._secret)}
+        headers = {
+            "Content-Type": "application/json",
+            **sign(delivery.body, self._secret, self.legacy_sha1),
+        }
         attempt: dict[str, Any] = {"at": world_now.isoformat(), "status": None}
         try:
             resp = session.post(
@@ -555,7 +562,7 @@ def sender_from_json(world: Any, config: dict[str, Any]) -> WebhookSender:
     known = {
         "callback_url", "verify_token", "app_secret", "start", "end", "minutes", "speed",
         "duplicate_rate", "reorder_rate", "seed", "platforms", "max_batch", "timeout",
-        "allow_remote",
+        "allow_remote", "legacy_sha1",
     }  # fmt: skip
     unknown = sorted(set(config) - known)
     if unknown:
@@ -589,4 +596,5 @@ def sender_from_json(world: Any, config: dict[str, Any]) -> WebhookSender:
         max_batch=int(config.get("max_batch", MAX_BATCH)),
         timeout=float(config.get("timeout", 5.0)),
         allow_remote=bool(config.get("allow_remote", False)),
+        legacy_sha1=bool(config.get("legacy_sha1", True)),
     )
