@@ -33,8 +33,14 @@ class Receiver:
     body, answers `fail_first` POSTs with 500, and records what arrived and when."""
 
     def __init__(
-        self, verify_token: str = VERIFY, fail_first: int = 0, sleep_first: float = 0.0
+        self,
+        verify_token: str = VERIFY,
+        fail_first: int = 0,
+        sleep_first: float = 0.0,
+        redirect: bool = False,
     ) -> None:
+        self.redirect = redirect
+        self.paths: list[str] = []
         self.verify_token = verify_token
         self.fail_first = fail_first
         self.sleep_first = sleep_first
@@ -51,6 +57,13 @@ class Receiver:
                 query = {k: v[-1] for k, v in parse_qs(urlsplit(self.path).query).items()}
                 with receiver.lock:
                     receiver.gets.append(query)
+                    receiver.paths.append(urlsplit(self.path).path)
+                if receiver.redirect and not self.path.startswith("/elsewhere"):
+                    self.send_response(307)
+                    self.send_header("Location", "/elsewhere" + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 ok = query.get("hub.mode") == "subscribe" and (
                     query.get("hub.verify_token") == receiver.verify_token
                 )
@@ -62,6 +75,14 @@ class Receiver:
 
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.paths.append(urlsplit(self.path).path)
+                if receiver.redirect and not self.path.startswith("/elsewhere"):
+                    self.send_response(308)
+                    self.send_header("Location", "/elsewhere" + self.path)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 key = SECRET.encode()
                 sha256 = "sha256=" + hmac.new(key, raw, hashlib.sha256).hexdigest()
                 sha1 = "sha1=" + hmac.new(key, raw, hashlib.sha1).hexdigest()
@@ -383,6 +404,17 @@ def test_the_clock_runs_at_the_requested_speed(world, server, receiver) -> None:
     for eid in sent_at:
         due = (happened[eid] - start).total_seconds() / 600
         assert due - 0.05 <= sent_at[eid] <= due + 0.5, (eid, due, sent_at[eid])
+
+
+def test_redirects_are_not_followed(server, receiver) -> None:
+    """The sandbox posts to the subscribed URL only: a redirect (which could point off
+    loopback) fails the handshake instead of being followed."""
+    rx = receiver(redirect=True)
+    subscribe(server, callback_url=rx.url, start=EVENING.isoformat(), minutes=60, speed=3600)
+    report = settle(server)
+    assert report["state"] == "verification_failed"
+    assert report["handshake"]["status"] == 307
+    assert rx.paths == ["/meta/webhook"]
 
 
 def test_bad_subscriptions_are_refused_with_a_clear_error(server) -> None:

@@ -354,7 +354,11 @@ class WebhookSender:
         sep = "&" if urlsplit(self.callback_url).query else "?"
         record: dict[str, Any] = {"challenge": challenge, "status": None, "ok": False}
         try:
-            resp = session.get(f"{self.callback_url}{sep}{query}", timeout=self.timeout)
+            # Redirects are not followed: the sandbox posts to the subscribed URL and nowhere
+            # else (a redirect could point off loopback).
+            resp = session.get(
+                f"{self.callback_url}{sep}{query}", timeout=self.timeout, allow_redirects=False
+            )
             record["status"] = resp.status_code
             record["ok"] = resp.status_code == 200 and resp.text.strip() == challenge
         except requests.RequestException as exc:
@@ -459,7 +463,11 @@ class WebhookSender:
         attempt: dict[str, Any] = {"at": world_now.isoformat(), "status": None}
         try:
             resp = session.post(
-                self.callback_url, data=delivery.body, headers=headers, timeout=self.timeout
+                self.callback_url,
+                data=delivery.body,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
             attempt["status"] = resp.status_code
             ok = 200 <= resp.status_code < 300
