@@ -393,6 +393,13 @@ def test_the_clock_runs_at_the_requested_speed(world, server, receiver) -> None:
     assert report["state"] == "done"
     assert 0.9 <= report["real_seconds"] <= 1.5
     assert 0.9 <= elapsed <= 2.0
+    # The report maps world instants to wall-clock ones, for latency measurements downstream.
+    first = report["deliveries"][0]
+    due_wall = (
+        report["real_start_epoch"]
+        + (dt.datetime.fromisoformat(first["attempts"][0]["at"]) - start).total_seconds() / 600
+    )
+    assert abs(first["attempts"][0]["sent_epoch"] - due_wall) < 0.1
     # Each comment arrives when its time comes on the clock (a world minute per 0.1 s).
     sent_at = {}
     for post in rx.posts:

@@ -283,6 +283,7 @@ class WebhookSender:
         self._handshake: dict[str, Any] = {}
         self.state = "created"
         self._t0 = 0.0
+        self._wall0 = 0.0
         self._thread: threading.Thread | None = None
         self._finished_real: float | None = None
 
@@ -299,6 +300,7 @@ class WebhookSender:
 
     def start(self) -> WebhookSender:
         self._t0 = time.monotonic()
+        self._wall0 = time.time()
         self.state = "verifying"
         self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
         self._thread.start()
@@ -460,7 +462,11 @@ class WebhookSender:
             "Content-Type": "application/json",
             **sign(delivery.body, self._secret, self.legacy_sha1),
         }
-        attempt: dict[str, Any] = {"at": world_now.isoformat(), "status": None}
+        attempt: dict[str, Any] = {
+            "at": world_now.isoformat(),
+            "sent_epoch": time.time(),
+            "status": None,
+        }
         try:
             resp = session.post(
                 self.callback_url,
@@ -531,6 +537,9 @@ class WebhookSender:
             "state": state,
             "callback_url": self.callback_url,
             "speed": self.speed,
+            # Wall-clock epoch of `start` on the world clock: a comment created at world instant
+            # T was "written" at real_start_epoch + (T - start) / speed (for latency benches).
+            "real_start_epoch": self._wall0 or None,
             "start": self.start_at.isoformat(),
             "end": self.end_at.isoformat(),
             "world_now": self.world_now().isoformat() if self._t0 else None,
