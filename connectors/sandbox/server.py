@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from .families import ApiCall, FamilyApi, families, family_for
 from .faults import FaultPlan, FaultRule, parse_header_fault
 from .latency import Latency
+from .meta_graph.webhooks import WebhookSender, sender_from_json
 from .ratelimit import Limit, RateLimiter
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ class SandboxServer:
         }
         self._records: list[dict[str, Any]] = []
         self._records_lock = threading.Lock()
+        self.webhooks: WebhookSender | None = None
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -174,6 +176,8 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
+        if self.webhooks is not None:
+            self.webhooks.stop()
         if self._httpd is None:
             return
         self._httpd.shutdown()
@@ -257,7 +261,33 @@ class SandboxServer:
                 status, body = 201, {"rule": rule.to_dict()}
             except (ValueError, TypeError) as exc:
                 status, body = 400, {"error": str(exc)}
+        elif route == "webhooks":
+            status, body = self._control_webhooks(method, raw)
         handler.send_payload(status, json.dumps(body).encode(), "application/json")
+
+    def _control_webhooks(self, method: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        """``/__sandbox/webhooks``: POST subscribes a callback and starts sending (replacing a
+        running subscription), GET reads the delivery log, DELETE stops and returns it."""
+        if method == "POST":
+            try:
+                config = json.loads(raw or b"{}")
+                if not isinstance(config, dict):
+                    raise ValueError("the body must be a JSON object of webhook options")
+                sender = sender_from_json(self.world, config)
+            except (ValueError, TypeError) as exc:
+                return 400, {"error": f"webhooks: {exc}"}
+            if self.webhooks is not None:
+                self.webhooks.stop()
+            self.webhooks = sender.start()
+            return 201, self.webhooks.report()
+        if self.webhooks is None:
+            return 404, {"error": "no webhook subscription: POST /__sandbox/webhooks first"}
+        if method == "GET":
+            return 200, self.webhooks.report()
+        if method == "DELETE":
+            self.webhooks.stop()
+            return 200, self.webhooks.report()
+        return 405, {"error": f"{method} /__sandbox/webhooks: use POST, GET or DELETE"}
 
     # ------------------------------------------------------------------ API requests
 
