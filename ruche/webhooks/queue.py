@@ -95,6 +95,7 @@ class EventQueue:
         self.spool = spool
         self.spool.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._end_torn_line()
         # Deliveries go to the spool while it holds anything, so the stream keeps their order.
         self._spooling = self.spooled() > 0
 
@@ -130,6 +131,21 @@ class EventQueue:
             out.write(line)
             out.flush()
             os.fsync(out.fileno())
+
+    def _end_torn_line(self) -> None:
+        """A process killed mid-append leaves a line without its newline (never acknowledged:
+        the 200 follows the fsync). Ending it here keeps the next delivery on a line of its
+        own; the replay skips the torn one."""
+        path = self.spool / PENDING
+        with self._flock("append.lock"):
+            if not path.exists() or path.stat().st_size == 0:
+                return
+            with path.open("rb+") as spool:
+                spool.seek(-1, os.SEEK_END)
+                if spool.read(1) != b"\n":
+                    spool.write(b"\n")
+                    spool.flush()
+                    os.fsync(spool.fileno())
 
     @contextlib.contextmanager
     def _flock(self, name: str) -> Iterator[None]:
@@ -192,16 +208,19 @@ class EventQueue:
                     continue
                 if limit is not None and moved >= limit:
                     return moved
-                if not raw.endswith(b"\n"):
-                    # A line cut by a crash mid-append was never acknowledged (no 200): skip it.
-                    log.warning("skipping an incomplete spool line in %s", path.name)
-                    break
-                entry = json.loads(raw.decode("utf-8"))
+                try:
+                    entry = json.loads(raw.decode("utf-8")) if raw.endswith(b"\n") else None
+                except ValueError:
+                    entry = None
                 pipe = self.client.pipeline(transaction=True)
-                pipe.xadd(self.stream, entry)
+                if isinstance(entry, dict):
+                    pipe.xadd(self.stream, entry)
+                    moved += 1
+                else:
+                    # A line torn by a crash mid-append was never acknowledged (no 200).
+                    log.warning("skipping torn line %d of %s", number + 1, path.name)
                 pipe.set(key, number + 1, ex=OFFSET_TTL_SECONDS)
                 pipe.execute()
-                moved += 1
         path.unlink()
         _fsync_dir(self.spool)
         self.client.delete(key)

@@ -314,3 +314,19 @@ def test_the_serve_command_serves_the_handshake_and_queues(redis_server, receive
     assert "Webhook receiver on" in output
     for secret in (APP_SECRET, VERIFY_TOKEN, redis_server.password):
         assert secret not in output
+
+
+def test_a_line_torn_by_a_crash_mid_append_costs_no_acknowledged_delivery(redis_server, tmp_path):
+    from ruche.webhooks.queue import PENDING, EventQueue, make_entry
+
+    spool = tmp_path / "spool"
+    _spool_while_down(spool, redis_server, 2)
+    with (spool / PENDING).open("ab") as out:  # killed halfway through writing a third line
+        out.write(json.dumps(make_entry(comment_body("torn"))).encode()[:40])
+    # The restarted receiver spools the next delivery (Redis still down) on a line of its own.
+    from ruche.stack import free_port
+
+    restarted = EventQueue.from_url(f"redis://127.0.0.1:{free_port()}/0", STREAM, spool)
+    assert restarted.put(make_entry(comment_body("after"))) == "spool"
+    assert EventQueue.from_url(redis_server.url, STREAM, spool).replay() == 3
+    assert _comment_ids(redis_server) == ["s0", "s1", "after"]
