@@ -330,3 +330,40 @@ def test_a_line_torn_by_a_crash_mid_append_costs_no_acknowledged_delivery(redis_
     assert restarted.put(make_entry(comment_body("after"))) == "spool"
     assert EventQueue.from_url(redis_server.url, STREAM, spool).replay() == 3
     assert _comment_ids(redis_server) == ["s0", "s1", "after"]
+
+
+def test_a_replay_command_killed_mid_way_resumes_exactly_once(redis_server, receiver_env, tmp_path):
+    """`ruche webhooks replay` SIGKILLed while it moves the spool, then run again: every
+    delivery on the stream once, in the order received."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    count = 1000
+    _spool_while_down(tmp_path / "spool", redis_server, count)
+    client = redis_server.client()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ruche.cli", "webhooks", "replay"],
+        env={**os.environ, **receiver_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while client.xlen(STREAM) < 50:  # killed once it has started moving entries
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    halfway = client.xlen(STREAM)
+    assert 0 < halfway < count, "the kill did not land mid-replay; spool more"
+    finished = subprocess.run(
+        [sys.executable, "-m", "ruche.cli", "webhooks", "replay"],
+        env={**os.environ, **receiver_env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert f"{count - halfway} spooled deliveries added" in finished.stdout
+    assert _comment_ids(redis_server) == [f"s{i}" for i in range(count)]
