@@ -277,9 +277,10 @@ class Settings(BaseSettings):
         "a folder path",
     )
     WEBHOOK_MAX_BODY: int = _field(
-        1_048_576,
-        "Largest webhook body accepted, in bytes (413 beyond it, read no further).",
-        "a whole number of bytes, at least 1024 (e.g. 1048576)",
+        4_194_304,
+        "Largest webhook body accepted, in bytes (413 beyond it, read no further). Meta batches "
+        "up to 1,000 changes in one delivery, about 1 MB of comments.",
+        "a whole number of bytes, at least 1024 (e.g. 4194304)",
         ge=1024,
     )
     WEBHOOK_REPLAY_SECONDS: float = _field(
