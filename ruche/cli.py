@@ -34,6 +34,11 @@ fx_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(fx_app, name="fx")
+webhooks_app = typer.Typer(
+    help="Meta's webhooks: the receiver that queues comment events within seconds.",
+    no_args_is_help=True,
+)
+app.add_typer(webhooks_app, name="webhooks")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -940,6 +945,68 @@ def airflow_ui(
     if code not in (0, 130):
         _error(f"airflow standalone exited with code {code}; see its output above")
         raise typer.Exit(1)
+
+
+@webhooks_app.command("serve")
+@_user_errors
+def webhooks_serve(
+    port: Annotated[int, typer.Option(help="Port of the receiver.")] = 8770,
+    host: Annotated[
+        str,
+        typer.Option(help="Interface (127.0.0.1 behind the HTTPS reverse proxy Meta posts to)."),
+    ] = "127.0.0.1",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Serve the webhook receiver (README, "Comments in minutes (webhooks)"): Meta's handshake
+    and signed POSTs on /webhooks/meta, each event added to the Redis stream
+    (RUCHE_WEBHOOK_STREAM) or spooled while Redis is down."""
+    from ruche.errors import check_port_free
+    from ruche.webhooks.app import ReceiverSettingError, make_server
+
+    _setup_logging(verbose)
+    logging.getLogger("ruche.webhooks").setLevel(logging.DEBUG if verbose else logging.INFO)
+    check_port_free(host, port, "the webhook receiver", "--port")
+    try:
+        server = make_server(host, port)
+    except ReceiverSettingError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from None
+    console.print(
+        f"Webhook receiver on http://{host}:{port}/webhooks/meta (Ctrl-C stops it).",
+        markup=False,
+        highlight=False,
+    )
+    server.run()
+
+
+@webhooks_app.command("replay")
+@_user_errors
+def webhooks_replay() -> None:
+    """Move the deliveries spooled while Redis was down onto the stream, in order, once each
+    (a running receiver also does it every RUCHE_WEBHOOK_REPLAY_SECONDS)."""
+    import redis
+
+    from ruche.webhooks.queue import EventQueue
+
+    _setup_logging(False)
+    current = settings()
+    queue = EventQueue.from_url(
+        current.WEBHOOK_REDIS_URL, current.WEBHOOK_STREAM, current.webhook_spool()
+    )
+    waiting = queue.spooled()
+    try:
+        moved = queue.replay()
+    except redis.RedisError as exc:
+        _error(
+            f"Redis is unreachable ({type(exc).__name__}): {waiting} spooled deliveries stay in "
+            f"{queue.spool}; check RUCHE_WEBHOOK_REDIS_URL and run this again"
+        )
+        raise typer.Exit(1) from None
+    console.print(
+        f"{moved} spooled deliveries added to {current.WEBHOOK_STREAM}.",
+        markup=False,
+        highlight=False,
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -257,7 +257,53 @@ class Settings(BaseSettings):
         "`off`: none (the tests and the demo).",
         "a median in ms (e.g. 150), median/p95 in ms (e.g. 150/600), or off",
     )
+    # --- webhooks (`ruche webhooks serve`)
+    WEBHOOK_REDIS_URL: str = _field(
+        "redis://127.0.0.1:6379/0",
+        "The Redis the webhook receiver queues events on (secret when it holds a password).",
+        "a redis:// URL (e.g. redis://:password@127.0.0.1:6379/0)",
+        repr=False,
+    )
+    WEBHOOK_STREAM: str = _field(
+        "ruche:webhooks:meta",
+        "The Redis stream the receiver adds each accepted delivery to (`XADD`).",
+        "a stream name (e.g. ruche:webhooks:meta)",
+        min_length=1,
+    )
+    WEBHOOK_SPOOL: OptionalPath = _field(
+        None,
+        "Folder of the receiver's local spool, where deliveries wait while Redis is "
+        "unreachable. Unset: `webhooks-spool/` beside the warehouse.",
+        "a folder path",
+    )
+    WEBHOOK_MAX_BODY: int = _field(
+        4_194_304,
+        "Largest webhook body accepted, in bytes (413 beyond it, read no further). Meta batches "
+        "up to 1,000 changes in one delivery, about 1 MB of comments.",
+        "a whole number of bytes, at least 1024 (e.g. 4194304)",
+        ge=1024,
+    )
+    WEBHOOK_REPLAY_SECONDS: float = _field(
+        10.0,
+        "Seconds between the receiver's attempts to move spooled deliveries to the stream.",
+        "a number of seconds, more than 0 (e.g. 10)",
+        gt=0,
+    )
     # --- secrets
+    META_APP_SECRET: OptionalStr = _field(
+        None,
+        "The Meta app's secret (secret): every webhook POST must carry its "
+        "`X-Hub-Signature-256` HMAC of the body.",
+        "the app secret from the Meta app dashboard (Settings > Basic)",
+        repr=False,
+    )
+    WEBHOOK_VERIFY_TOKEN: OptionalStr = _field(
+        None,
+        "The token (secret) Meta's subscription handshake must present "
+        "(`hub.verify_token`); unset: every handshake is refused.",
+        "a secret string you also enter in the app's webhook settings",
+        repr=False,
+    )
     AUTHOR_HASH_KEY: OptionalStr = _field(
         None,
         "The commenter-pseudonym key (secret). Unset: read from `RUCHE_AUTHOR_HASH_KEY_FILE`.",
@@ -278,6 +324,9 @@ class Settings(BaseSettings):
 
     def published_path(self) -> Path:
         return self.PUBLISHED or self.WAREHOUSE.parent / "published" / "marts.duckdb"
+
+    def webhook_spool(self) -> Path:
+        return self.WEBHOOK_SPOOL or self.WAREHOUSE.parent / "webhooks-spool"
 
     def docs_dir(self, warehouse: Path | None = None) -> Path:
         return self.DOCS_DIR or (warehouse or self.WAREHOUSE).parent / "docs"
