@@ -52,3 +52,40 @@
     {%- endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- When each comment of `platform` was last returned by an extraction: the loader's
+    `comments__seen` joined to the comment's raw row for its id (`id_field`, the comment id's
+    JSON field). The raw row keeps the extraction that first landed its current content, so it
+    cannot say this by itself; rows loaded before the loader kept sightings fall back to that
+    extraction. -#}
+{% macro comment_sightings(platform, id_field='id') -%}
+with
+
+comments as (
+
+    select * from {{ source('raw_' ~ platform, 'comments') }}
+
+),
+
+seen as (
+
+    select * from {{ source('raw_' ~ platform, 'comments__seen') }}
+
+),
+
+final as (
+
+    select
+        {{ json_text(id_field) }} as comment_id,
+        comments._account_id as account_id,
+        comments._client_id as client_id,
+        greatest(comments._extracted_at, coalesce(seen._seen_at, comments._extracted_at))
+            as last_seen_at
+    from comments
+    left join seen
+        on comments._key = seen._key
+
+)
+
+select * from final
+{%- endmacro %}
