@@ -270,6 +270,30 @@ class Settings(BaseSettings):
         "a stream name (e.g. ruche:webhooks:meta)",
         min_length=1,
     )
+    WEBHOOK_CHANNEL: OptionalStr = _field(
+        "ruche:webhooks:doorbell",
+        "The Redis pub/sub channel the receiver publishes a doorbell on after each `XADD` "
+        "(and each spool replay); `ruche_events`' AssetWatcher listens there. The stream stays "
+        "the mailbox: a missed doorbell only delays events to the next run. Blank: no doorbell "
+        "(the DAG's time fallback alone).",
+        "a channel name (e.g. ruche:webhooks:doorbell), or blank",
+    )
+    EVENTS_REDIS_CONN_ID: str = _field(
+        "ruche_redis",
+        "The Airflow connection id of the Redis the `ruche_events` AssetWatcher subscribes to "
+        "(the receiver's Redis: `AIRFLOW_CONN_RUCHE_REDIS` set to the `RUCHE_WEBHOOK_REDIS_URL` "
+        "URL). Read when the DAG file is parsed.",
+        "an Airflow connection id (e.g. ruche_redis)",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+    )
+    EVENTS_POLL_SECONDS: float = _field(
+        2.0,
+        "Seconds the AssetWatcher's trigger sleeps between two reads of the doorbell channel "
+        "(the trigger's `poll_interval`): the longest it adds to a comment's way to its alert. "
+        "Read when the DAG file is parsed.",
+        "a number of seconds, more than 0 (e.g. 2)",
+        gt=0,
+    )
     WEBHOOK_SPOOL: OptionalPath = _field(
         None,
         "Folder of the receiver's local spool, where deliveries wait while Redis is "

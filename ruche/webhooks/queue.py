@@ -16,6 +16,14 @@ first line the stream does not hold, no line lost, none added twice. A finished 
 then its offset key. `flock`s keep a `ruche webhooks replay` and a running receiver from
 draining at the same time (`replay.lock`) and an append from meeting the rename
 (`append.lock`); one receiver process per spool folder (its spooling flag is in memory).
+
+**Doorbell.** With a `channel`, each `XADD` is followed, in the same MULTI/EXEC, by a `PUBLISH`
+of a small JSON message on that pub/sub channel (and a replay that moved entries publishes one
+at its end): Airflow's AssetWatcher on `ruche_events` listens there (Airflow's common messaging
+provider reads Redis only as pub/sub). Pub/sub is not durable — a message published while no
+one listens is gone — so the doorbell carries nothing the DAG needs: each run drains the whole
+stream from its consumer group, and a missed doorbell only delays events to the next one (or to
+the DAG's time fallback).
 """
 
 from __future__ import annotations
@@ -40,6 +48,13 @@ log = logging.getLogger("ruche.webhooks")
 PENDING = "pending.ndjson"
 REPLAYING_GLOB = "replaying-*.ndjson"
 OFFSET_TTL_SECONDS = 7 * 24 * 3600  # an offset key outlives a crash between unlink and delete
+
+
+class Default:
+    """The type of `DEFAULT`: "not given", distinct from None ("no doorbell")."""
+
+
+DEFAULT = Default()
 
 
 def event_ids(body: bytes) -> dict[str, list[str]]:
@@ -89,9 +104,12 @@ def make_entry(body: bytes, received_at: dt.datetime | None = None) -> dict[str,
 class EventQueue:
     """`put` an entry on the stream, or in the spool; `replay` the spool onto the stream."""
 
-    def __init__(self, client: redis.Redis, stream: str, spool: Path) -> None:
+    def __init__(
+        self, client: redis.Redis, stream: str, spool: Path, channel: str | None = None
+    ) -> None:
         self.client = client
         self.stream = stream
+        self.channel = channel
         self.spool = spool
         self.spool.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -100,10 +118,18 @@ class EventQueue:
         self._spooling = self.spooled() > 0
 
     @classmethod
-    def from_url(cls, url: str, stream: str, spool: Path) -> EventQueue:
+    def from_url(
+        cls, url: str, stream: str, spool: Path, channel: str | Default | None = DEFAULT
+    ) -> EventQueue:
+        """The queue on the Redis at `url`; `channel` (the doorbell) defaults to the setting
+        `RUCHE_WEBHOOK_CHANNEL` (None: no doorbell)."""
+        if isinstance(channel, Default):
+            from ruche.settings import settings
+
+            channel = settings().WEBHOOK_CHANNEL
         # Short timeouts: a Redis that does not answer must not hold Meta's request for long.
         client = redis.Redis.from_url(url, socket_connect_timeout=1.0, socket_timeout=2.0)
-        return cls(client, stream, spool)
+        return cls(client, stream, spool, channel)
 
     # ---- the live path
 
@@ -112,7 +138,7 @@ class EventQueue:
         with self._lock:
             if not self._spooling:
                 try:
-                    self.client.xadd(self.stream, entry)
+                    self._xadd(entry)
                     return "stream"
                 except redis.RedisError as exc:
                     # The exception's text may hold the URL; its class says enough.
@@ -124,6 +150,30 @@ class EventQueue:
                     self._spooling = True
             self._append(entry)
             return "spool"
+
+    def _xadd(self, entry: dict[str, str]) -> None:
+        if self.channel is None:
+            self.client.xadd(self.stream, entry)
+            return
+        # One round trip, one transaction: the doorbell never rings before the entry is there.
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(self.stream, entry)
+        pipe.publish(self.channel, self._doorbell(entry.get("delivery_id", "")))
+        pipe.execute()
+
+    def _doorbell(self, delivery_id: str = "", replayed: int = 0) -> str:
+        message: dict[str, Any] = {"stream": self.stream}
+        if delivery_id:
+            message["delivery_id"] = delivery_id
+        if replayed:
+            message["replayed"] = replayed
+        return json.dumps(message)
+
+    def ring(self, replayed: int = 0) -> int:
+        """Publish a doorbell (no entry); how many subscribers heard it (0 without a channel)."""
+        if self.channel is None:
+            return 0
+        return int(self.client.publish(self.channel, self._doorbell(replayed=replayed)))
 
     def _append(self, entry: dict[str, str]) -> None:
         line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
@@ -196,6 +246,11 @@ class EventQueue:
                 self._spooling = False
         if moved:
             log.info("replayed %d spooled webhook deliveries onto %s", moved, self.stream)
+            try:
+                self.ring(replayed=moved)
+            except redis.RedisError as exc:  # the entries are on the stream: the DAG's time
+                # fallback (or the next doorbell) takes them
+                log.warning("doorbell after the replay not sent (%s)", type(exc).__name__)
         return moved
 
     def _replay_file(self, path: Path, limit: int | None) -> int:
