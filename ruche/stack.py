@@ -1005,7 +1005,7 @@ def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool =
                 errors = api.call("GET", "/importErrors")
                 if errors["total_entries"]:
                     raise StackError(f"DAG import errors: {errors['import_errors']}")
-                return dags["total_entries"] == len(demo.DAG_IDS)
+                return dags["total_entries"] == len(demo.DAG_IDS) + 1  # and ruche_events
 
             wait_until("the DAGs parsed by the dag-processor", parsed, processes, 300, every=2)
 

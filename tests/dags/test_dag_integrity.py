@@ -18,6 +18,7 @@ DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
 WRITER_TASKS = {  # tasks that write the DuckDB warehouse (or read it while others may write)
     "ruche_ingest": {f"load_{name}" for name in platforms.names()},
     "ruche_transform": {"dbt_build", "publish", "digest"},
+    "ruche_events": {"load", "refresh", "alert"},
 }
 
 
@@ -34,7 +35,7 @@ def dagbag(tmp_path_factory):
 
 def test_every_dag_imports(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dag_ids) == {"ruche_ingest", "ruche_transform"}
+    assert set(dagbag.dag_ids) == {"ruche_ingest", "ruche_transform", "ruche_events"}
 
 
 def test_house_rules(dagbag):
@@ -196,8 +197,13 @@ def test_dag_files_parse_fast_without_io(tmp_path):
     for path, info in result["files"].items():
         assert info["seconds"] < 2.0, f"{path} took {info['seconds']:.2f}s to import"
         # The only file read: the agency block of the client config (schedule and timezone).
+        # /dev/null: dill, imported by Airflow when AssetOrTimeSchedule serializes an Asset's
+        # watcher trigger (ruche_events), opens it to learn Python's file types; no data.
         assert all(
-            p.endswith("clients.demo.yml") or "/site-packages/" in p or "/lib/python" in p
+            p.endswith("clients.demo.yml")
+            or "/site-packages/" in p
+            or "/lib/python" in p
+            or p == "/dev/null"
             for p in info["opened"]
         ), info["opened"]
 
@@ -223,3 +229,48 @@ def test_the_trigger_form_describes_days_and_end(dagbag):
     days, end = params["days"]["description"], params["end"]["description"]
     assert "1 to 730" in days and "`end`" in days and "agency's timezone" in days
     assert "YYYY-MM-DD" in end and "not ended yet" in end
+
+
+def test_events_runs_on_the_webhook_doorbell_with_a_time_fallback(dagbag):
+    # An AssetWatcher on the receiver's pub/sub channel (the common messaging provider's
+    # trigger, through the Airflow connection named by a setting), or every 15 minutes.
+    dag = dagbag.dags["ruche_events"]
+    assert type(dag.timetable).__name__ == "AssetOrTimeSchedule"
+    assert dag.max_active_runs == 1
+    (asset,) = [a for _, a in dag.timetable.asset_condition.iter_assets()]
+    assert asset.uri == "ruche://webhooks/meta"
+    (watcher,) = asset.watchers  # as the scheduler stores it: the trigger serialized
+    assert watcher.trigger["classpath"].endswith("redis_await_message.AwaitMessageTrigger")
+    assert watcher.trigger["kwargs"] == {
+        "channels": ["ruche:webhooks:doorbell"],
+        "redis_conn_id": "ruche_redis",
+        "poll_interval": 2.0,
+    }
+    assert dag.timetable.timetable.summary == "*/15 * * * *"
+    assert [t.task_id for t in dag.topological_sort()] == ["land", "load", "refresh", "alert"]
+    assert dag.get_task("alert").trigger_rule == "none_failed"  # after a skipped refresh too
+
+
+def test_events_takes_its_channel_connection_and_poll_interval_from_the_settings(
+    tmp_path, monkeypatch
+):
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("RUCHE_CONFIG", str(ROOT / "config" / "clients.demo.yml"))
+    monkeypatch.setenv("RUCHE_WEBHOOK_CHANNEL", "agency:doorbell")
+    monkeypatch.setenv("RUCHE_EVENTS_REDIS_CONN_ID", "queue_redis")
+    monkeypatch.setenv("RUCHE_EVENTS_POLL_SECONDS", "0.5")
+    bag = DagBag(dag_folder=str(DAGS / "ruche_events.py"))
+    assert bag.import_errors == {}
+    (asset,) = [a for _, a in bag.dags["ruche_events"].timetable.asset_condition.iter_assets()]
+    assert asset.watchers[0].trigger["kwargs"] == {
+        "channels": ["agency:doorbell"],
+        "redis_conn_id": "queue_redis",
+        "poll_interval": 0.5,
+    }
+    # No doorbell: no watcher, the time fallback alone.
+    monkeypatch.setenv("RUCHE_WEBHOOK_CHANNEL", "")
+    bag = DagBag(dag_folder=str(DAGS / "ruche_events.py"))
+    (asset,) = [a for _, a in bag.dags["ruche_events"].timetable.asset_condition.iter_assets()]
+    assert asset.watchers == []

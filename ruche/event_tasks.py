@@ -1,0 +1,111 @@
+"""What `ruche_events`' tasks do (dags/ruche_events.py), kept out of the DAG file so parsing it
+stays cheap: each reads the `RUCHE_*` settings when it runs and calls `ruche.events` (land, load,
+refresh) or `ruche.digest.immediate` (alerts). Each returns a small JSON-able summary (XCom).
+
+Nothing here imports Airflow, Redis, DuckDB or dbt at module level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ASSET_EVENTS = "ruche://webhooks/meta"
+"""The Asset the webhook doorbell updates (its AssetWatcher), which schedules `ruche_events`."""
+
+
+class NothingNew(Exception):
+    """The load had no new event: the refresh has nothing to rebuild (the task is skipped)."""
+
+
+def summary(report: Any) -> dict[str, Any]:
+    """A JSON-able dict of a report (a dataclass, a dict, or an object's public fields)."""
+    if dataclasses.is_dataclass(report) and not isinstance(report, type):
+        raw = dataclasses.asdict(report)
+    elif isinstance(report, dict):
+        raw = dict(report)
+    else:
+        raw = {k: v for k, v in vars(report).items() if not k.startswith("_")}
+    return {k: _jsonable(v) for k, v in raw.items()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return items[:200]  # XCom stays small; the task log has the rest
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def land_events_task() -> dict[str, Any]:
+    """Land the stream's new entries (consumer group `ruche_events`) as landing batches."""
+    from ruche.config import load_config
+    from ruche.events import land_events
+    from ruche.orchestration import Paths
+    from ruche.settings import settings
+
+    paths, current = Paths.from_env(), settings()
+    report = land_events(
+        load_config(paths.config),
+        paths.landing,
+        redis_url=current.WEBHOOK_REDIS_URL,
+        stream=current.WEBHOOK_STREAM,
+        storage_options=current.LANDING_STORAGE_OPTIONS or None,
+    )
+    return summary(report)
+
+
+def load_events_task(landed: dict[str, Any]) -> dict[str, Any]:
+    """Audit and load the landed event batches (those of this run and any left pending)."""
+    from ruche.config import load_config
+    from ruche.events import load_events
+    from ruche.orchestration import Paths
+
+    paths = Paths.from_env()
+    return summary(load_events(load_config(paths.config), paths.warehouse, paths.landing))
+
+
+def refresh_events_task(loaded: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild the models comments feed; `NothingNew` when the load loaded nothing."""
+    if not new_rows(loaded):
+        raise NothingNew("no new event was loaded: the comment models are up to date")
+    from ruche.events import refresh_comment_models
+    from ruche.orchestration import Paths
+
+    return summary(refresh_comment_models(Paths.from_env().warehouse))
+
+
+def new_rows(loaded: dict[str, Any]) -> int:
+    """Rows the event load added (0: nothing to refresh)."""
+    for key in ("loaded", "rows", "comments"):
+        value = loaded.get(key)
+        if isinstance(value, int):
+            return value
+        if isinstance(value, dict):
+            return sum(v for v in value.values() if isinstance(v, int))
+    return 1  # unknown shape: refresh rather than miss a comment
+
+
+def alert_events_task(now: dt.datetime | None = None) -> dict[str, Any]:
+    """The immediate rules, evaluated now, each alert sent once (`ops.notifications`)."""
+    from ruche.config import load_config
+    from ruche.digest.immediate import fire_immediate_alerts
+    from ruche.orchestration import Paths
+
+    paths = Paths.from_env()
+    alerts = fire_immediate_alerts(
+        paths.warehouse,
+        load_config(paths.config),
+        now or dt.datetime.now(dt.UTC),
+        send=True,
+    )
+    return {"alerts": len(alerts), "sent": [summary(a) for a in alerts][:50]}
