@@ -618,3 +618,22 @@ def test_metabase_image_has_the_duckdb_driver_on_glibc(services):
     assert "metabase_duckdb_driver" in adds and "metabase.jar" in adds, (
         f"{dockerfile}: download metabase.jar and the DuckDB driver jar at build time (ADD)"
     )
+
+
+def test_the_webhook_receiver_and_its_redis_are_the_webhooks_profile(services):
+    # `ruche webhooks serve` and the events' Redis start only with `--profile webhooks`; the
+    # receiver's stream and the triggerer's doorbell connection are that one Redis.
+    receiver = services["webhooks"]
+    assert profiles_of(receiver) == ["webhooks"]
+    assert profiles_of(services["events-redis"]) == ["webhooks"]
+    assert command_text(receiver).startswith("webhooks serve")
+    assert "--appendonly" in command_text(services["events-redis"])  # the mailbox is durable
+    url = env_of(receiver)["RUCHE_WEBHOOK_REDIS_URL"]
+    assert urlsplit(url).hostname == "events-redis"
+    assert "events-redis" in depends_on_names(receiver)
+    _, triggerer = component(services, "triggerer")
+    assert env_of(triggerer)["AIRFLOW_CONN_RUCHE_REDIS"] == url
+    assert env_of(triggerer)["RUCHE_WEBHOOK_REDIS_URL"] == url
+    # The secrets come from .env through env_file, never from compose.yml.
+    assert "../.env" in str(receiver.get("env_file"))
+    assert not {"RUCHE_META_APP_SECRET", "RUCHE_WEBHOOK_VERIFY_TOKEN"} & set(env_of(receiver))
