@@ -46,8 +46,10 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def land_events_task() -> dict[str, Any]:
-    """Land the stream's new entries (consumer group `ruche_events`) as landing batches."""
+def land_events_task(group: str | None = None) -> dict[str, Any]:
+    """Land the stream's new entries (consumer group `ruche_events`, or `group`: the stack
+    test's single-process baseline reads the same stream with a group of its own) as landing
+    batches."""
     from ruche.config import load_config
     from ruche.events import land_events
     from ruche.orchestration import Paths
@@ -60,6 +62,7 @@ def land_events_task() -> dict[str, Any]:
         redis_url=current.WEBHOOK_REDIS_URL,
         stream=current.WEBHOOK_STREAM,
         storage_options=current.LANDING_STORAGE_OPTIONS or None,
+        **({"group": group} if group else {}),
     )
     return summary(report)
 

@@ -919,13 +919,115 @@ class Timings:
             log.info("   %s: %.1f s", name, self.phases[name])
 
 
+@dataclass
+class EventsOptions:
+    """The events path of the stack test (and of `python -m bench.events`)."""
+
+    hours: float = 12.0
+    """World hours of comments (ending at the sandbox's `now`) the sandbox sends as webhooks:
+    a few dozen comments on the demo clients at any time of day."""
+    seconds: float = 10.0
+    """…in this many real seconds (the sandbox's clock runs hours * 3600 / seconds times real
+    time)."""
+    poll_seconds: float = 1.0
+    """The AssetWatcher trigger's poll interval (RUCHE_EVENTS_POLL_SECONDS)."""
+    duplicate_rate: float = 0.1
+    reorder_rate: float = 0.1
+    results: dict[str, Any] = field(default_factory=dict)
+    """Filled by the run: counts, timings and the alert latencies (seconds)."""
+
+
+def run_events_path(
+    api: Api,
+    processes: Processes,
+    timings: Timings,
+    stack: AirflowStack,
+    sandbox: str,
+    now: dt.datetime,
+    redis_url: str,
+    inbox: Any,
+    work: Path,
+    timeout: float,
+    options: EventsOptions,
+) -> tuple[list[str], int]:
+    """The sandbox posts its world's comments of the last `options.hours` as signed webhooks to
+    the real receiver; the doorbell's AssetWatcher schedules `ruche_events` through the
+    scheduler; its runs land, load, refresh and alert (SMTP on loopback) until the stream is
+    drained. Returns the webhook comment ids and the number of alerts the runs sent; raises
+    `StackError` when a run failed or the alerts are not each delivered once."""
+    from ruche import demo
+    from ruche import stack_events as ev
+    from ruche.sandbox import sandbox_world
+
+    with timings.phase("events: sandbox webhooks -> receiver -> Redis -> ruche_events"):
+        receiver = ev.start_receiver(processes, stack.env, redis_url, work / "webhooks-spool")
+        since = dt.datetime.now(dt.UTC).isoformat()
+        armed = ev.arm_watcher(api, processes, redis_url)
+        log.info("ruche_events unpaused; its AssetWatcher listens after %.1f s", armed)
+        start = now - dt.timedelta(hours=options.hours)
+        speed = options.hours * 3600 / options.seconds
+        ev.subscribe(
+            sandbox,
+            receiver,
+            start=start,
+            end=now,
+            speed=speed,
+            duplicate_rate=options.duplicate_rate,
+            reorder_rate=options.reorder_rate,
+        )
+        report = ev.wait_sent(sandbox, processes, timeout)
+        log.info("sandbox webhook log: %s", ev.json_dumps(report["counts"]))
+        ev.wait_events_done(api, processes, redis_url, since, timeout)
+        # Paused for the night (its 15-minute fallback would only find nothing to do), then
+        # whatever run the scheduler created meanwhile is let finish before the checks read.
+        api.call("PATCH", f"/dags/{ev.EVENTS_DAG}", json={"is_paused": True})
+        runs = ev.wait_events_done(api, processes, redis_url, since, timeout)
+        heard = ev.asset_events(api)
+        log.info(
+            "doorbells: one per delivery (%d); heard by the AssetWatcher (Asset events): %d",
+            report["counts"]["attempts"],
+            heard,
+        )
+    with timings.phase("events: checks"):
+        world = sandbox_world(demo.DEMO_CONFIG, now=now)
+        created = ev.sent_comments(report, world)
+        problems, alert_count = ev.check_event_runs(api, runs)
+        problems += ev.check_alert_mail(inbox, alert_count, created)
+        options.results.update(
+            {
+                "comments": len(created),
+                "webhooks": report["counts"],
+                "runs": len(runs),
+                "alerts": alert_count,
+                "latencies": ev.alert_latencies(inbox.snapshot(), created),
+                "poll_seconds": options.poll_seconds,
+                "asset_events": heard,
+                "watcher_armed_seconds": round(armed, 1),
+                "speed": speed,
+            }
+        )
+        if problems:
+            raise StackError("events path:\n" + "\n".join(f"  - {p}" for p in problems))
+    return sorted(created), alert_count
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool = False) -> int:
-    """Start the stack, run a night through it and the single-process baseline, check, stop."""
+def run(
+    days: int,
+    workers: int,
+    keep: bool,
+    timeout: float,
+    kill_worker: bool = False,
+    events: EventsOptions | None = None,
+    night: bool = True,
+) -> int:
+    """Start the stack, run the events path (unless `events` is None), then (unless `night` is
+    False) a night through it and the single-process baseline, check, stop."""
     from ruche import demo
+    from ruche import stack_events as ev
     from ruche.config import load_config
     from ruche.orchestration import WRITER_POOL
 
@@ -939,8 +1041,15 @@ def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool =
     previous = signal.signal(signal.SIGTERM, _interrupt)
     problems: list[str] = []
     code = 1
+    smtp = None
     try:
-        config = load_config(demo.DEMO_CONFIG)
+        config_path = demo.DEMO_CONFIG
+        if events:
+            smtp_port = free_port()
+            inbox, smtp = ev.start_smtp(smtp_port)
+            # The agency's mail server is the loopback one, for both runs (same configuration).
+            config_path = ev.events_config(demo.DEMO_CONFIG, work / "clients.yml", smtp_port)
+        config = load_config(config_path)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         # Two days back in the agency's timezone: a day over everywhere, so neither run cuts a
         # platform's window short whatever the minutes between them.
@@ -971,11 +1080,14 @@ def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool =
             **s3_env(endpoint),
         }
         single = demo.DemoPaths(work / "single")
-        single_env = {**demo.airflow_env(single, demo.DEMO_CONFIG, sandbox, config), **common}
+        single_env = {**demo.airflow_env(single, config_path, sandbox, config), **common}
         stack_paths = demo.DemoPaths(work / "stack")
-        base = {**demo.airflow_env(stack_paths, demo.DEMO_CONFIG, sandbox, config), **common}
+        base = {**demo.airflow_env(stack_paths, config_path, sandbox, config), **common}
         landing = f"s3://{BUCKET}/landing"
         stack = airflow_stack_env(base, work / "stack" / "airflow", postgres, broker, landing)
+        events_redis = ev.events_redis_url(broker)
+        if events:
+            stack.env.update(ev.airflow_events_env(events_redis, events.poll_seconds))
         if kill_worker:
             # A dead worker's task stops heartbeating; the scheduler fails it after this many
             # seconds (default 300) and Airflow retries it (the DAG's retry_delay: 2 minutes).
@@ -1009,37 +1121,70 @@ def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool =
 
             wait_until("the DAGs parsed by the dag-processor", parsed, processes, 300, every=2)
 
-        with timings.phase("ruche_ingest through the scheduler (Celery workers)"):
-            conf = {"days": days, "end": end.isoformat()}
-            run_id, logical = trigger_night(api, conf)
-            killed = (
-                kill_worker_mid_extract(api, processes, run_id, timeout) if kill_worker else None
+        if events:
+            event_ids, alert_count = run_events_path(
+                api,
+                processes,
+                timings,
+                stack,
+                sandbox,
+                now,
+                events_redis,
+                inbox,
+                work,
+                timeout,
+                events,
             )
-            state, ingest = wait_for_run(api, processes, "ruche_ingest", run_id, timeout)
-            if state != "success":
-                failed = [label(ti) for ti in ingest if ti["state"] != "success"]
-                raise StackError(f"ruche_ingest ended {state}; tasks not successful: {failed}")
-        with timings.phase("ruche_transform, scheduled by the loads' Assets"):
-            transform_run = wait_for_asset_run(api, processes, "ruche_transform")
-            state, transform = wait_for_run(
-                api, processes, "ruche_transform", transform_run, timeout
+            problems += ev.check_comments(
+                stack_paths.warehouse, event_ids, "events, before the night (warehouse)"
             )
-            if state != "success":
-                failed = [label(ti) for ti in transform if ti["state"] != "success"]
-                raise StackError(f"ruche_transform ended {state}; tasks not successful: {failed}")
-        with timings.phase("single-process baseline (airflow dags test, SQLite, local disk)"):
-            demo.prepare_airflow(single_env, logs / "single.log")
-            demo.run_dags(single_env, logs / "single.log", logical, days, end)
-        with timings.phase("checks"):
-            problems += check_placement(ingest, transform)
-            if killed is not None:
-                problems += check_failover(api, run_id, killed, ingest)
-            problems += check_landing(landing, str(single.landing), crashed=killed is not None)
-            problems += compare_marts(stack_paths.published, single.published)
+
+        if night:
+            with timings.phase("ruche_ingest through the scheduler (Celery workers)"):
+                conf = {"days": days, "end": end.isoformat()}
+                run_id, logical = trigger_night(api, conf)
+                killed = None
+                if kill_worker:
+                    killed = kill_worker_mid_extract(api, processes, run_id, timeout)
+                state, ingest = wait_for_run(api, processes, "ruche_ingest", run_id, timeout)
+                if state != "success":
+                    failed = [label(ti) for ti in ingest if ti["state"] != "success"]
+                    raise StackError(f"ruche_ingest ended {state}; tasks not successful: {failed}")
+            with timings.phase("ruche_transform, scheduled by the loads' Assets"):
+                transform_run = wait_for_asset_run(api, processes, "ruche_transform")
+                state, transform = wait_for_run(
+                    api, processes, "ruche_transform", transform_run, timeout
+                )
+                if state != "success":
+                    failed = [label(ti) for ti in transform if ti["state"] != "success"]
+                    raise StackError(
+                        f"ruche_transform ended {state}; tasks not successful: {failed}"
+                    )
+            with timings.phase("single-process baseline (airflow dags test, SQLite, local disk)"):
+                demo.prepare_airflow(single_env, logs / "single.log")
+                if events:  # the same events, through the same functions, before the same night
+                    ev.replay_events_single(single_env, events_redis, logs / "single.log")
+                demo.run_dags(single_env, logs / "single.log", logical, days, end)
+            with timings.phase("checks"):
+                problems += check_placement(ingest, transform)
+                if killed is not None:
+                    problems += check_failover(api, run_id, killed, ingest)
+                problems += check_landing(landing, str(single.landing), crashed=killed is not None)
+                problems += compare_marts(stack_paths.published, single.published)
+                if events:
+                    problems += ev.check_comments(
+                        stack_paths.published, event_ids, "after the night (published marts)"
+                    )
+                    problems += ev.check_alerts_after_night(inbox, alert_count)
         if problems:
             log.error("FAILED:\n%s", "\n".join(f"  - {p}" for p in problems))
         else:
-            log.info("OK: the stack ran the night as the single-process demo does")
+            log.info(
+                "OK: %s",
+                "the stack ran the night as the single-process demo does"
+                if night
+                else "the events path ran",
+            )
         code = 1 if problems else 0
     except (StackError, RuntimeError) as exc:  # RuntimeError: the single-process run's
         log.error("FAILED: %s", exc)
@@ -1051,6 +1196,8 @@ def run(days: int, workers: int, keep: bool, timeout: float, kill_worker: bool =
         with timings.phase("stop everything"):
             for line in processes.stop_all():
                 log.warning("  %s", line)
+            if smtp is not None:
+                smtp.stop()
         signal.signal(signal.SIGTERM, previous)
         if keep:
             log.info("kept %s (logs in %s)", work, logs)
@@ -1081,11 +1228,32 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="kill the extract-only worker mid-extract: the task is retried on the other one",
     )
+    parser.add_argument(
+        "--no-events",
+        action="store_true",
+        help="skip the events path (webhooks, receiver, ruche_events, SMTP alerts)",
+    )
+    parser.add_argument(
+        "--events-only",
+        action="store_true",
+        help="the events path alone, no night (quicker, for debugging the events path)",
+    )
     args = parser.parse_args(argv)
+    if args.no_events and args.events_only:
+        parser.error("--no-events and --events-only exclude each other")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    for noisy in ("botocore", "aiobotocore", "s3fs", "urllib3"):
+    for noisy in ("botocore", "aiobotocore", "s3fs", "urllib3", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    return run(args.days, args.workers, args.keep, args.timeout, args.kill_worker)
+    options = None if args.no_events else EventsOptions()
+    return run(
+        args.days,
+        args.workers,
+        args.keep,
+        args.timeout,
+        args.kill_worker,
+        options,
+        night=not args.events_only,
+    )
 
 
 if __name__ == "__main__":
