@@ -313,6 +313,14 @@ class Settings(BaseSettings):
         "a number of seconds, more than 0 (e.g. 10)",
         gt=0,
     )
+    WEBHOOK_CONN_ID: str = _field(
+        "ruche_meta_webhook",
+        "Airflow connection the receiver reads the app secret (password) and verify token "
+        "(extra `verify_token`) from when `RUCHE_META_APP_SECRET` / `RUCHE_WEBHOOK_VERIFY_TOKEN` "
+        "are unset (any Airflow secrets backend: `AIRFLOW_CONN_RUCHE_META_WEBHOOK`, Vault, ...).",
+        "an Airflow connection id (e.g. ruche_meta_webhook)",
+        min_length=1,
+    )
     # --- secrets
     META_APP_SECRET: OptionalStr = _field(
         None,

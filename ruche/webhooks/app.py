@@ -146,21 +146,48 @@ class ReceiverSettingError(ValueError):
     """A setting the receiver cannot start without; the message names it."""
 
 
+def connection_secrets(conn_id: str) -> tuple[str | None, str | None]:
+    """(app secret, verify token) from an Airflow connection: its password and its extra
+    `verify_token`, through whatever secrets backend Airflow is configured with. (None, None)
+    when Airflow is not installed or the connection does not exist; read once, at start."""
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:
+        return None, None
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None, None
+    token = (conn.extra_dejson or {}).get("verify_token")
+    return conn.password or None, str(token) if token else None
+
+
 def from_settings() -> tuple[ReceiverConfig, EventQueue]:
     """The receiver's config and queue from the `RUCHE_*` settings."""
     from ruche.settings import settings
 
     current = settings()
-    if not current.META_APP_SECRET:
+    app_secret, verify_token = current.META_APP_SECRET, current.WEBHOOK_VERIFY_TOKEN
+    if not (app_secret and verify_token):
+        stored_secret, stored_token = connection_secrets(current.WEBHOOK_CONN_ID)
+        app_secret, verify_token = app_secret or stored_secret, verify_token or stored_token
+    if not app_secret:
         raise ReceiverSettingError(
-            "RUCHE_META_APP_SECRET is not set: the receiver cannot check X-Hub-Signature-256 "
-            "without the Meta app's secret (app dashboard, Settings > Basic)"
+            "RUCHE_META_APP_SECRET is not set and the Airflow connection "
+            f"{current.WEBHOOK_CONN_ID!r} (RUCHE_WEBHOOK_CONN_ID) has no password: the receiver "
+            "cannot check X-Hub-Signature-256 without the Meta app's secret (app dashboard, "
+            "Settings > Basic)"
         )
-    if not current.WEBHOOK_VERIFY_TOKEN:
-        log.warning("RUCHE_WEBHOOK_VERIFY_TOKEN is not set: Meta's handshake will be refused")
+    if not verify_token:
+        log.warning(
+            "no verify token (RUCHE_WEBHOOK_VERIFY_TOKEN, or the extra `verify_token` of the "
+            "Airflow connection %r): Meta's handshake will be refused",
+            current.WEBHOOK_CONN_ID,
+        )
     config = ReceiverConfig(
-        app_secret=current.META_APP_SECRET,
-        verify_token=current.WEBHOOK_VERIFY_TOKEN,
+        app_secret=app_secret,
+        verify_token=verify_token,
         max_body=current.WEBHOOK_MAX_BODY,
         replay_seconds=current.WEBHOOK_REPLAY_SECONDS,
     )

@@ -367,3 +367,44 @@ def test_a_replay_command_killed_mid_way_resumes_exactly_once(redis_server, rece
     assert finished.returncode == 0, finished.stderr
     assert f"{count - halfway} spooled deliveries added" in finished.stdout
     assert _comment_ids(redis_server) == [f"s{i}" for i in range(count)]
+
+
+def test_secrets_come_from_the_airflow_connection_when_the_environment_has_none(
+    receiver_env, monkeypatch
+):
+    """Airflow's own secrets lookup (here its environment backend, `AIRFLOW_CONN_<ID>`): the
+    connection's password is the app secret, its extra `verify_token` the handshake token; a
+    variable set in the environment still wins."""
+    import json
+
+    from ruche.webhooks.app import from_settings
+
+    monkeypatch.delenv("RUCHE_META_APP_SECRET")
+    monkeypatch.delenv("RUCHE_WEBHOOK_VERIFY_TOKEN")
+    monkeypatch.setenv("RUCHE_WEBHOOK_CONN_ID", "meta_webhook_test")
+    stored = {
+        "conn_type": "generic",
+        "password": "from-conn-secret",
+        "extra": {"verify_token": "conn-token"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_META_WEBHOOK_TEST", json.dumps(stored))
+    config, _queue = from_settings()
+    assert (config.app_secret, config.verify_token) == ("from-conn-secret", "conn-token")
+    assert "from-conn-secret" not in repr(config)
+
+    monkeypatch.setenv("RUCHE_WEBHOOK_VERIFY_TOKEN", "env-token")
+    config, _queue = from_settings()
+    assert (config.app_secret, config.verify_token) == ("from-conn-secret", "env-token")
+
+
+def test_serve_names_the_connection_it_looked_in(receiver_env, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+
+    monkeypatch.delenv("RUCHE_META_APP_SECRET")
+    monkeypatch.setenv("RUCHE_WEBHOOK_CONN_ID", "no_such_connection")
+    result = CliRunner().invoke(app, ["webhooks", "serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "'no_such_connection'" in result.output and "has no password" in result.output
+    assert "Traceback" not in result.output
