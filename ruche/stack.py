@@ -949,11 +949,11 @@ def run_events_path(
     work: Path,
     timeout: float,
     options: EventsOptions,
-) -> tuple[list[str], int]:
+) -> tuple[list[str], list[dict[str, Any]]]:
     """The sandbox posts its world's comments of the last `options.hours` as signed webhooks to
     the real receiver; the doorbell's AssetWatcher schedules `ruche_events` through the
     scheduler; its runs land, load, refresh and alert (SMTP on loopback) until the stream is
-    drained. Returns the webhook comment ids and the number of alerts the runs sent; raises
+    drained. Returns the webhook comment ids and the alerts the runs sent; raises
     `StackError` when a run failed or the alerts are not each delivered once."""
     from ruche import demo
     from ruche import stack_events as ev
@@ -991,15 +991,17 @@ def run_events_path(
     with timings.phase("events: checks"):
         world = sandbox_world(demo.DEMO_CONFIG, now=now)
         created = ev.sent_comments(report, world)
-        problems, alert_count = ev.check_event_runs(api, runs)
-        problems += ev.check_alert_mail(inbox, alert_count, created)
+        problems, sent = ev.check_event_runs(api, runs)
+        mail_problems, latencies = ev.check_alert_mail(inbox, sent, report)
+        problems += mail_problems
         options.results.update(
             {
                 "comments": len(created),
                 "webhooks": report["counts"],
                 "runs": len(runs),
-                "alerts": alert_count,
-                "latencies": ev.alert_latencies(inbox.snapshot(), created),
+                "alerts": len(sent),
+                "alert_rules": dict(Counter(a["rule"] for a in sent)),
+                "latencies": latencies,
                 "poll_seconds": options.poll_seconds,
                 "asset_events": heard,
                 "watcher_armed_seconds": round(armed, 1),
@@ -1008,7 +1010,7 @@ def run_events_path(
         )
         if problems:
             raise StackError("events path:\n" + "\n".join(f"  - {p}" for p in problems))
-    return sorted(created), alert_count
+    return sorted(created), sent
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -1122,7 +1124,7 @@ def run(
             wait_until("the DAGs parsed by the dag-processor", parsed, processes, 300, every=2)
 
         if events:
-            event_ids, alert_count = run_events_path(
+            event_ids, sent_alerts = run_events_path(
                 api,
                 processes,
                 timings,
@@ -1175,7 +1177,7 @@ def run(
                     problems += ev.check_comments(
                         stack_paths.published, event_ids, "after the night (published marts)"
                     )
-                    problems += ev.check_alerts_after_night(inbox, alert_count)
+                    problems += ev.check_alerts_after_night(inbox, sent_alerts)
         if problems:
             log.error("FAILED:\n%s", "\n".join(f"  - {p}" for p in problems))
         else:

@@ -50,6 +50,13 @@ class Received:
     message: email.message.EmailMessage
 
     @property
+    def body(self) -> str:
+        try:
+            return str(self.message.get_content()).strip()
+        except (KeyError, LookupError, ValueError):
+            return ""
+
+    @property
     def text(self) -> str:
         parts = [str(self.message.get("Subject", ""))]
         for part in self.message.walk():
@@ -335,8 +342,12 @@ def sent_comments(report: dict[str, Any], world: Any) -> dict[str, float]:
         for event_id in d["event_ids"]
     }
     created: dict[str, float] = {}
+    # A comment deleted within the window is gone from the platform: not expected in the marts.
+    removed = {e.rsplit(":", 1)[1] for e in delivered if e.startswith("feed:remove:")}
     for event in comment_events(world, start, end):
-        if event.event_id in delivered and not event.event_id.startswith("feed:remove:"):
+        if event.event_id.startswith("feed:remove:") or event.value.get("comment_id") in removed:
+            continue
+        if event.event_id in delivered:
             world_seconds = (event.at - start).total_seconds()
             created[event.event_id.rsplit(":", 1)[1]] = (
                 report["real_start_epoch"] + world_seconds / report["speed"]
@@ -439,89 +450,108 @@ def xcom(api: Any, run_id: str, task_id: str) -> Any:
     return value
 
 
-def check_event_runs(api: Any, runs: list[dict[str, Any]]) -> tuple[list[str], int]:
-    """Every `ruche_events` run succeeded, at least one was started by the doorbell (asset
-    triggered); (problems, the number of alerts the runs' alert tasks sent)."""
+def check_event_runs(
+    api: Any, runs: list[dict[str, Any]]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Every `ruche_events` run succeeded and at least one was started by the doorbell (asset
+    triggered); (problems, the alerts the runs' alert tasks sent, as their XCom lists them)."""
     problems = []
-    alerts = 0
+    sent: list[dict[str, Any]] = []
     kinds = Counter(r["run_type"] for r in runs)
     log.info("%s runs: %s", EVENTS_DAG, dict(kinds))
     for run in runs:
         outcome = {t: xcom(api, run["dag_run_id"], t) for t in ("land", "load", "alert")}
+        alert = outcome["alert"] or {}
         log.info(
-            "  %s (%s) %s: land %s; alert %s",
+            "  %s %s: land %s; alerts sent %s, evaluated %s, already sent %s, failed %s",
             run["dag_run_id"],
-            run["run_type"],
             run["state"],
-            json_dumps(outcome["land"])[:300],
-            json_dumps((outcome["alert"] or {}).get("alerts")),
+            json_dumps(outcome["land"])[:200],
+            alert.get("alerts"),
+            alert.get("evaluated"),
+            alert.get("already_sent"),
+            alert.get("failed"),
         )
         if run["state"] != "success":
             problems.append(f"{EVENTS_DAG} run {run['dag_run_id']} ended {run['state']}")
-        alerts += int((outcome["alert"] or {}).get("alerts") or 0)
+        if alert.get("failed"):
+            problems.append(f"{run['dag_run_id']}: {alert['failed']} alerts failed to send")
+        sent += alert.get("sent") or []
     if not kinds.get("asset_triggered"):
         problems.append(f"no {EVENTS_DAG} run was triggered by the doorbell (AssetWatcher)")
-    return problems, alerts
+    keys = Counter(a["key"] for a in sent)
+    twice = [k for k, n in keys.items() if n > 1]
+    if twice:
+        problems.append(f"alerts sent by more than one run: {twice[:3]}")
+    return problems, sent
 
 
-def check_alert_mail(inbox: Inbox, alert_count: int, created: dict[str, float]) -> list[str]:
-    """The SMTP server received one message per alert the runs sent, none twice; logs the
-    latency from each alerted comment's creation (sandbox clock) to its message's arrival."""
+def check_alert_mail(
+    inbox: Inbox, sent: list[dict[str, Any]], report: dict[str, Any]
+) -> tuple[list[str], list[float]]:
+    """The SMTP server received exactly one e-mail per alert the runs sent (paired by the
+    alert's text), and nothing else; (problems, latencies in seconds from each alerted
+    comment's creation on the sandbox's clock to its e-mail's arrival)."""
     messages = inbox.snapshot()
     problems = []
-    if alert_count == 0:
+    by_body = Counter(m.body for m in messages)
+    digests = {_digest(m.body): m for m in messages}
+    rules = Counter(a["rule"] for a in sent)
+    log.info("alerts sent: %d (%s); e-mails received: %d", len(sent), dict(rules), len(messages))
+    if not sent:
         problems.append("no immediate alert was sent: the check would prove nothing")
-    if len(messages) != alert_count:
-        problems.append(
-            f"the SMTP server received {len(messages)} messages, the alert tasks sent {alert_count}"
-        )
-    twice = [k for k, n in Counter(_mail_key(m) for m in messages).items() if n > 1]
+    if len(messages) != len(sent):
+        problems.append(f"the SMTP server received {len(messages)} e-mails for {len(sent)} alerts")
+    twice = [b[:60] for b, n in by_body.items() if n > 1]
     if twice:
-        problems.append(f"{len(twice)} alert messages received more than once: {twice[:3]}")
-    latencies = alert_latencies(messages, created)
+        problems.append(f"{len(twice)} alert e-mails received more than once: {twice[:3]}")
+    unmatched = [a["key"] for a in sent if a["body_sha256"] not in digests]
+    if unmatched:
+        problems.append(f"alerts sent but no e-mail carries them: {unmatched[:3]}")
+    start = dt.datetime.fromisoformat(report["start"])
+    end = dt.datetime.fromisoformat(report["end"])
+    latencies = []
+    for alert in sent:
+        received = digests.get(alert["body_sha256"])
+        if received is None or not alert.get("created_at"):
+            continue
+        created = dt.datetime.fromisoformat(alert["created_at"])
+        if not start <= created < end:  # a comment older than the webhooks (none expected)
+            continue
+        written = report["real_start_epoch"] + (created - start).total_seconds() / report["speed"]
+        latencies.append(received.arrived - written)
     if latencies:
         log.info(
-            "alerts: %d e-mails; latency from the comment's creation to the e-mail's arrival: "
-            "median %.1f s, p95 %.1f s, max %.1f s (%d comments named)",
-            len(messages),
+            "latency from a comment's creation (sandbox clock) to its alert e-mail: median "
+            "%.1f s, p95 %.1f s, max %.1f s (%d comment alerts)",
             percentile(latencies, 50),
             percentile(latencies, 95),
             max(latencies),
             len(latencies),
         )
-    return problems
+    return problems, latencies
 
 
-def check_alerts_after_night(inbox: Inbox, alert_count: int) -> list[str]:
-    """The night (its digests go to the same server) sent no alert again."""
+def check_alerts_after_night(inbox: Inbox, sent: list[dict[str, Any]]) -> list[str]:
+    """The night (its digests go to the same server) e-mailed no alert again."""
     messages = inbox.snapshot()
-    first = {_mail_key(m) for m in messages[:alert_count]}
-    again = [m for m in messages[alert_count:] if _mail_key(m) in first]
+    alerts = {a["body_sha256"] for a in sent}
+    again = [m for m in messages[len(sent) :] if _digest(m.body) in alerts]
     log.info(
-        "SMTP after the night: %d messages (%d alerts of the events path, %d since, %d of them "
+        "SMTP after the night: %d e-mails (%d alerts of the events path, %d since, %d of them "
         "an alert again)",
         len(messages),
-        alert_count,
-        len(messages) - alert_count,
+        len(sent),
+        len(messages) - len(sent),
         len(again),
     )
     return [f"{len(again)} alerts were e-mailed again after the night"] if again else []
 
 
-def _mail_key(received: Received) -> tuple[str, str, str]:
-    return (",".join(sorted(received.rcpt_tos)), str(received.message["Subject"]), received.text)
+def _digest(body: str) -> str:
+    from ruche.event_tasks import body_digest
 
-
-def alert_latencies(messages: list[Received], created: dict[str, float]) -> list[float]:
-    """Seconds from each named comment's creation to the arrival of the first e-mail naming
-    it (its id in the subject or body)."""
-    first: dict[str, float] = {}
-    for received in messages:
-        text = received.text
-        for comment, _ in created.items():
-            if comment in text and comment not in first:
-                first[comment] = received.arrived
-    return [first[c] - created[c] for c in first]
+    return body_digest(body)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -244,7 +244,7 @@ def test_events_runs_on_the_webhook_doorbell_with_a_time_fallback(dagbag):
     assert watcher.trigger["kwargs"] == {
         "channels": ["ruche:webhooks:doorbell"],
         "redis_conn_id": "ruche_redis",
-        "poll_interval": 2.0,
+        "poll_interval": 1.0,
     }
     assert dag.timetable.timetable.summary == "*/15 * * * *"
     assert [t.task_id for t in dag.topological_sort()] == ["land", "load", "refresh", "alert"]
