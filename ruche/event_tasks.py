@@ -46,56 +46,72 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+MAX_ENTRIES = 10_000
+"""Stream entries one `land_events` call reads; `land` calls it again while it reads that many
+(a backlog after an outage is landed in one run, in batches of this size)."""
+
+
 def land_events_task(group: str | None = None) -> dict[str, Any]:
     """Land the stream's new entries (consumer group `ruche_events`, or `group`: the stack
     test's single-process baseline reads the same stream with a group of its own) as landing
-    batches."""
+    batches, then acknowledge them."""
     from ruche.config import load_config
     from ruche.events import land_events
     from ruche.orchestration import Paths
     from ruche.settings import settings
 
     paths, current = Paths.from_env(), settings()
-    report = land_events(
-        load_config(paths.config),
-        paths.landing,
-        redis_url=current.WEBHOOK_REDIS_URL,
-        stream=current.WEBHOOK_STREAM,
-        storage_options=current.LANDING_STORAGE_OPTIONS or None,
-        **({"group": group} if group else {}),
-    )
-    return summary(report)
+    config = load_config(paths.config)
+    rounds: list[dict[str, Any]] = []
+    while True:
+        report = land_events(
+            config,
+            paths.landing,
+            redis_url=current.WEBHOOK_REDIS_URL,
+            stream=current.WEBHOOK_STREAM,
+            max_entries=MAX_ENTRIES,
+            storage_options=current.LANDING_STORAGE_OPTIONS or None,
+            **({"group": group} if group else {}),
+        )
+        rounds.append(summary(report.summary() if hasattr(report, "summary") else report))
+        if report.entries < MAX_ENTRIES:
+            break
+    total = {
+        key: sum(r[key] for r in rounds)
+        for key in rounds[0]
+        if all(isinstance(r.get(key), int) for r in rounds)
+    }
+    return {**total, "rounds": len(rounds), "run_ids": [r.get("run_id") for r in rounds]}
 
 
 def load_events_task(landed: dict[str, Any]) -> dict[str, Any]:
-    """Audit and load the landed event batches (those of this run and any left pending)."""
+    """Audit and load the pending event batches: this run's, and any an earlier run landed and
+    did not load (it failed after its acknowledgement)."""
     from ruche.config import load_config
     from ruche.events import load_events
     from ruche.orchestration import Paths
+    from ruche.settings import settings
 
     paths = Paths.from_env()
-    return summary(load_events(load_config(paths.config), paths.warehouse, paths.landing))
+    return summary(
+        load_events(
+            load_config(paths.config),
+            paths.warehouse,
+            paths.landing,
+            docs_dir=paths.docs / "gx",
+            storage_options=settings().LANDING_STORAGE_OPTIONS or None,
+        )
+    )
 
 
 def refresh_events_task(loaded: dict[str, Any]) -> dict[str, Any]:
-    """Rebuild the models comments feed; `NothingNew` when the load loaded nothing."""
-    if not new_rows(loaded):
-        raise NothingNew("no new event was loaded: the comment models are up to date")
+    """Rebuild the models comments feed; `NothingNew` when the load found no batch."""
+    if not (loaded.get("loaded") or loaded.get("files")):
+        raise NothingNew("no new event batch was loaded: the comment models are up to date")
     from ruche.events import refresh_comment_models
     from ruche.orchestration import Paths
 
     return summary(refresh_comment_models(Paths.from_env().warehouse))
-
-
-def new_rows(loaded: dict[str, Any]) -> int:
-    """Rows the event load added (0: nothing to refresh)."""
-    for key in ("loaded", "rows", "comments"):
-        value = loaded.get(key)
-        if isinstance(value, int):
-            return value
-        if isinstance(value, dict):
-            return sum(v for v in value.values() if isinstance(v, int))
-    return 1  # unknown shape: refresh rather than miss a comment
 
 
 def alert_events_task(now: dt.datetime | None = None) -> dict[str, Any]:

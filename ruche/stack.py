@@ -788,13 +788,18 @@ def check_placement(ingest: list[dict[str, Any]], transform: list[dict[str, Any]
 
 
 def landed_batches(root: str) -> dict[tuple[str, str, str, str], str]:
-    """(platform, entity, date, account) -> content checksum of each batch with its manifest."""
+    """(platform, entity, date, account) -> content checksum of each batch with its manifest.
+    Event batches are left out: the stack lands the stream in as many batches as
+    `ruche_events` had runs, the single-process baseline in one, so their split differs while
+    their rows are the same (the marts comparison covers them)."""
     from connectors.landing import LandingZone
+    from ruche.events import ENTITY
 
     zone = LandingZone(root)
     return {
         (m.platform, m.entity, m.logical_date, m.account_id): m.content_sha256
         for m in zone.list_batches()
+        if m.entity != ENTITY
     }
 
 
