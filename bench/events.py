@@ -37,7 +37,7 @@ def one_run(hours: float, seconds: float, poll: float, timeout: float) -> dict[s
     from ruche.stack import EventsOptions, run
 
     options = EventsOptions(hours=hours, seconds=seconds, poll_seconds=poll)
-    code = run(2, 4, False, timeout, events=options, night=False)
+    code = run(1, 4, False, timeout, events=options, baseline=False)
     if code != 0:
         raise SystemExit(f"the stack's events path failed (code {code}): see the log above")
     results = dict(options.results)

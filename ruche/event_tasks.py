@@ -111,7 +111,15 @@ def refresh_events_task(loaded: dict[str, Any]) -> dict[str, Any]:
     from ruche.events import refresh_comment_models
     from ruche.orchestration import Paths
 
-    return summary(refresh_comment_models(Paths.from_env().warehouse))
+    warehouse = Paths.from_env().warehouse
+    if not has_comment_marts(warehouse):
+        # The selection refreshes what a night built; before the first night there is nothing
+        # to refresh, and that night's build takes these events in (they are loaded).
+        raise NothingNew(
+            "the warehouse has no comment models yet: the first night builds them, with the "
+            "events loaded so far"
+        )
+    return summary(refresh_comment_models(warehouse))
 
 
 def alert_events_task(now: dt.datetime | None = None) -> dict[str, Any]:
@@ -122,6 +130,10 @@ def alert_events_task(now: dt.datetime | None = None) -> dict[str, Any]:
     from ruche.orchestration import Paths
 
     paths = Paths.from_env()
+    if not has_comment_marts(paths.warehouse):
+        # A deployment whose first night has not run and no event was loaded yet.
+        log.info("no fct_comments in %s yet: no alert to evaluate", paths.warehouse)
+        return {"alerts": 0, "evaluated": 0, "already_sent": 0, "failed": 0, "sent": []}
     alerts = fire_immediate_alerts(
         paths.warehouse,
         load_config(paths.config),
@@ -149,6 +161,25 @@ def alert_events_task(now: dt.datetime | None = None) -> dict[str, Any]:
             for a in sent
         ][:500],
     }
+
+
+def has_comment_marts(warehouse: Any) -> bool:
+    """Whether the warehouse holds `marts.fct_comments`, what the alert rules read."""
+    from pathlib import Path
+
+    import duckdb
+
+    if not Path(warehouse).is_file():
+        return False
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        found = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'marts' AND table_name = 'fct_comments'"
+        ).fetchone()
+    finally:
+        con.close()
+    return bool(found and found[0])
 
 
 def body_digest(body: str) -> str:

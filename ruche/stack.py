@@ -450,8 +450,10 @@ def s3_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def start_sandbox(processes: Processes, now: dt.datetime, config: Path) -> str:
-    port = free_port()
+def start_sandbox(
+    processes: Processes, now: dt.datetime, config: Path, port: int | None = None
+) -> str:
+    port = port or free_port()
     ruche = Path(sys.executable).with_name("ruche")
     argv = [str(ruche), "sandbox", "--port", str(port), "--config", str(config)]
     argv += ["--now", now.isoformat()]
@@ -677,14 +679,16 @@ def trigger_night(api: Api, conf: dict[str, Any]) -> tuple[str, dt.datetime]:
     return run_id, logical
 
 
-def wait_for_asset_run(api: Api, processes: Processes, dag_id: str, timeout: float = 300) -> str:
-    """The id of the first run of `dag_id` that its Assets triggered."""
+def wait_for_asset_run(
+    api: Api, processes: Processes, dag_id: str, timeout: float = 300, skip: frozenset = frozenset()
+) -> str:
+    """The id of the first run of `dag_id` that its Assets triggered (other than `skip`)."""
     deadline = time.monotonic() + timeout
     while True:
         processes.check_alive()
         runs = api.call("GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
         for found in runs:
-            if found["run_type"] == "asset_triggered":
+            if found["run_type"] == "asset_triggered" and found["dag_run_id"] not in skip:
                 log.info("%s run %s triggered by the loads' Assets", dag_id, found["dag_run_id"])
                 return found["dag_run_id"]
         if time.monotonic() > deadline:
@@ -788,18 +792,13 @@ def check_placement(ingest: list[dict[str, Any]], transform: list[dict[str, Any]
 
 
 def landed_batches(root: str) -> dict[tuple[str, str, str, str], str]:
-    """(platform, entity, date, account) -> content checksum of each batch with its manifest.
-    Event batches are left out: the stack lands the stream in as many batches as
-    `ruche_events` had runs, the single-process baseline in one, so their split differs while
-    their rows are the same (the marts comparison covers them)."""
+    """(platform, entity, date, account) -> content checksum of each batch with its manifest."""
     from connectors.landing import LandingZone
-    from ruche.events import ENTITY
 
     zone = LandingZone(root)
     return {
         (m.platform, m.entity, m.logical_date, m.account_id): m.content_sha256
         for m in zone.list_batches()
-        if m.entity != ENTITY
     }
 
 
@@ -942,6 +941,41 @@ class EventsOptions:
     """Filled by the run: counts, timings and the alert latencies (seconds)."""
 
 
+def restart_sandbox(processes: Processes, url: str, now: dt.datetime) -> None:
+    """Stop the sandbox and start it again on the same port with its world's clock at `now`
+    (the Airflow processes keep its URL)."""
+    from ruche import demo
+
+    old = next(p for p in reversed(processes.started) if p.name == "sandbox")
+    old.killed = True  # stopped on purpose: not a component that died
+    processes.stop([old], grace=10)
+    start_sandbox(processes, now, demo.DEMO_CONFIG, port=int(url.rsplit(":", 1)[1]))
+    log.info("sandbox restarted with its world at %s", now.isoformat())
+
+
+def reconcile_night(api: Api, processes: Processes, conf: dict[str, Any], timeout: float) -> None:
+    """One more `ruche_ingest` run through the scheduler (it is unpaused), and the
+    `ruche_transform` run its loads' Assets then schedule; raises unless both succeed."""
+    done = {r["dag_run_id"] for r in api.call("GET", "/dags/ruche_transform/dagRuns")["dag_runs"]}
+    moment = dt.datetime.now(dt.UTC)
+    run_id = f"stack_reconcile__{moment:%Y%m%dT%H%M%S}"
+    api.call(
+        "POST",
+        "/dags/ruche_ingest/dagRuns",
+        json={"dag_run_id": run_id, "logical_date": moment.isoformat(), "conf": conf},
+    )
+    log.info("ruche_ingest run %s (conf %s) triggered", run_id, conf)
+    state, ingest = wait_for_run(api, processes, "ruche_ingest", run_id, timeout)
+    if state != "success":
+        failed = [label(ti) for ti in ingest if ti["state"] != "success"]
+        raise StackError(f"ruche_ingest (reconcile) ended {state}; not successful: {failed}")
+    transform_run = wait_for_asset_run(api, processes, "ruche_transform", skip=frozenset(done))
+    state, transform = wait_for_run(api, processes, "ruche_transform", transform_run, timeout)
+    if state != "success":
+        failed = [label(ti) for ti in transform if ti["state"] != "success"]
+        raise StackError(f"ruche_transform (reconcile) ended {state}; not successful: {failed}")
+
+
 def run_events_path(
     api: Api,
     processes: Processes,
@@ -971,6 +1005,7 @@ def run_events_path(
         log.info("ruche_events unpaused; its AssetWatcher listens after %.1f s", armed)
         start = now - dt.timedelta(hours=options.hours)
         speed = options.hours * 3600 / options.seconds
+        mark = len(inbox.snapshot())  # the night's digests came before
         ev.subscribe(
             sandbox,
             receiver,
@@ -997,7 +1032,7 @@ def run_events_path(
         world = sandbox_world(demo.DEMO_CONFIG, now=now)
         created = ev.sent_comments(report, world)
         problems, sent = ev.check_event_runs(api, runs)
-        mail_problems, latencies = ev.check_alert_mail(inbox, sent, report)
+        mail_problems, latencies = ev.check_alert_mail(inbox, sent, report, since=mark)
         problems += mail_problems
         options.results.update(
             {
@@ -1029,10 +1064,11 @@ def run(
     timeout: float,
     kill_worker: bool = False,
     events: EventsOptions | None = None,
-    night: bool = True,
+    baseline: bool = True,
 ) -> int:
-    """Start the stack, run the events path (unless `events` is None), then (unless `night` is
-    False) a night through it and the single-process baseline, check, stop."""
+    """Start the stack, run a night through it (with `baseline`: and through the single-process
+    baseline, and compare), then the events path (unless `events` is None) and, with
+    `baseline`, the next night that reconciles it; check, stop."""
     from ruche import demo
     from ruche import stack_events as ev
     from ruche.config import load_config
@@ -1074,7 +1110,11 @@ def run(
             postgres = start_postgres(processes, pg_root)
             broker = start_redis(processes, work / "redis")
             endpoint = start_moto(processes)
-            sandbox = start_sandbox(processes, now, demo.DEMO_CONFIG)
+            # With the events path, the world's clock starts `events.hours` back: the night
+            # sees the comments up to then, the webhooks bring the later ones (the first time
+            # the warehouse hears of them), and the next night's sandbox shows them all.
+            world_now = now - dt.timedelta(hours=events.hours) if events else now
+            sandbox = start_sandbox(processes, world_now, demo.DEMO_CONFIG)
             os.environ.update(s3_env(endpoint))  # this driver reads the bucket too (checks)
             import s3fs
 
@@ -1128,6 +1168,35 @@ def run(
 
             wait_until("the DAGs parsed by the dag-processor", parsed, processes, 300, every=2)
 
+        with timings.phase("ruche_ingest through the scheduler (Celery workers)"):
+            conf = {"days": days, "end": end.isoformat()}
+            run_id, logical = trigger_night(api, conf)
+            killed = None
+            if kill_worker:
+                killed = kill_worker_mid_extract(api, processes, run_id, timeout)
+            state, ingest = wait_for_run(api, processes, "ruche_ingest", run_id, timeout)
+            if state != "success":
+                failed = [label(ti) for ti in ingest if ti["state"] != "success"]
+                raise StackError(f"ruche_ingest ended {state}; tasks not successful: {failed}")
+        with timings.phase("ruche_transform, scheduled by the loads' Assets"):
+            transform_run = wait_for_asset_run(api, processes, "ruche_transform")
+            state, transform = wait_for_run(
+                api, processes, "ruche_transform", transform_run, timeout
+            )
+            if state != "success":
+                failed = [label(ti) for ti in transform if ti["state"] != "success"]
+                raise StackError(f"ruche_transform ended {state}; tasks not successful: {failed}")
+        if baseline:
+            with timings.phase("single-process baseline (airflow dags test, SQLite, local disk)"):
+                demo.prepare_airflow(single_env, logs / "single.log")
+                demo.run_dags(single_env, logs / "single.log", logical, days, end)
+            with timings.phase("checks"):
+                problems += check_placement(ingest, transform)
+                if killed is not None:
+                    problems += check_failover(api, run_id, killed, ingest)
+                problems += check_landing(landing, str(single.landing), crashed=killed is not None)
+                problems += compare_marts(stack_paths.published, single.published)
+
         if events:
             event_ids, sent_alerts = run_events_path(
                 api,
@@ -1143,54 +1212,30 @@ def run(
                 events,
             )
             problems += ev.check_comments(
-                stack_paths.warehouse, event_ids, "events, before the night (warehouse)"
+                stack_paths.warehouse, event_ids, "after ruche_events (warehouse marts)"
             )
-
-        if night:
-            with timings.phase("ruche_ingest through the scheduler (Celery workers)"):
-                conf = {"days": days, "end": end.isoformat()}
-                run_id, logical = trigger_night(api, conf)
-                killed = None
-                if kill_worker:
-                    killed = kill_worker_mid_extract(api, processes, run_id, timeout)
-                state, ingest = wait_for_run(api, processes, "ruche_ingest", run_id, timeout)
-                if state != "success":
-                    failed = [label(ti) for ti in ingest if ti["state"] != "success"]
-                    raise StackError(f"ruche_ingest ended {state}; tasks not successful: {failed}")
-            with timings.phase("ruche_transform, scheduled by the loads' Assets"):
-                transform_run = wait_for_asset_run(api, processes, "ruche_transform")
-                state, transform = wait_for_run(
-                    api, processes, "ruche_transform", transform_run, timeout
+        if events and baseline:
+            with timings.phase("the next night reconciles (ruche_ingest, ruche_transform)"):
+                # The sandbox's world moves on to the moment the webhooks end, as the platform's
+                # would by the next night: its API now shows the comments the webhooks sent.
+                restart_sandbox(processes, sandbox, now + dt.timedelta(hours=events.hours))
+                reconcile_night(api, processes, {"days": 1, "end": end.isoformat()}, timeout)
+            with timings.phase("events: checks after the next night"):
+                problems += ev.check_comments(
+                    stack_paths.published, event_ids, "after the next night (published marts)"
                 )
-                if state != "success":
-                    failed = [label(ti) for ti in transform if ti["state"] != "success"]
-                    raise StackError(
-                        f"ruche_transform ended {state}; tasks not successful: {failed}"
-                    )
-            with timings.phase("single-process baseline (airflow dags test, SQLite, local disk)"):
-                demo.prepare_airflow(single_env, logs / "single.log")
-                if events:  # the same events, through the same functions, before the same night
-                    ev.replay_events_single(single_env, events_redis, logs / "single.log")
-                demo.run_dags(single_env, logs / "single.log", logical, days, end)
-            with timings.phase("checks"):
-                problems += check_placement(ingest, transform)
-                if killed is not None:
-                    problems += check_failover(api, run_id, killed, ingest)
-                problems += check_landing(landing, str(single.landing), crashed=killed is not None)
-                problems += compare_marts(stack_paths.published, single.published)
-                if events:
-                    problems += ev.check_comments(
-                        stack_paths.published, event_ids, "after the night (published marts)"
-                    )
-                    problems += ev.check_alerts_after_night(inbox, sent_alerts)
+                problems += ev.check_reconciled(stack_paths.warehouse, event_ids)
+                problems += ev.check_alerts_after_night(inbox, sent_alerts)
         if problems:
             log.error("FAILED:\n%s", "\n".join(f"  - {p}" for p in problems))
         else:
             log.info(
-                "OK: %s",
-                "the stack ran the night as the single-process demo does"
-                if night
-                else "the events path ran",
+                "OK: %s%s",
+                "the stack ran the night as the single-process demo does" if baseline else "",
+                "; the events path: comments in the marts once, each alert e-mailed once"
+                + (", the next night reconciled" if baseline else "")
+                if events
+                else "",
             )
         code = 1 if problems else 0
     except (StackError, RuntimeError) as exc:  # RuntimeError: the single-process run's
@@ -1240,14 +1285,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the events path (webhooks, receiver, ruche_events, SMTP alerts)",
     )
-    parser.add_argument(
-        "--events-only",
-        action="store_true",
-        help="the events path alone, no night (quicker, for debugging the events path)",
-    )
     args = parser.parse_args(argv)
-    if args.no_events and args.events_only:
-        parser.error("--no-events and --events-only exclude each other")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
     for noisy in ("botocore", "aiobotocore", "s3fs", "urllib3", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -1259,7 +1297,6 @@ def main(argv: list[str] | None = None) -> int:
         args.timeout,
         args.kill_worker,
         options,
-        night=not args.events_only,
     )
 
 

@@ -487,12 +487,12 @@ def check_event_runs(
 
 
 def check_alert_mail(
-    inbox: Inbox, sent: list[dict[str, Any]], report: dict[str, Any]
+    inbox: Inbox, sent: list[dict[str, Any]], report: dict[str, Any], since: int = 0
 ) -> tuple[list[str], list[float]]:
-    """The SMTP server received exactly one e-mail per alert the runs sent (paired by the
-    alert's text), and nothing else; (problems, latencies in seconds from each alerted
-    comment's creation on the sandbox's clock to its e-mail's arrival)."""
-    messages = inbox.snapshot()
+    """Since the `since`-th message, the SMTP server received exactly one e-mail per alert the
+    runs sent (paired by the alert's text), and nothing else; (problems, latencies in seconds
+    from each alerted comment's creation on the sandbox's clock to its e-mail's arrival)."""
+    messages = inbox.snapshot()[since:]
     problems = []
     by_body = Counter(m.body for m in messages)
     digests = {_digest(m.body): m for m in messages}
@@ -533,19 +533,55 @@ def check_alert_mail(
 
 
 def check_alerts_after_night(inbox: Inbox, sent: list[dict[str, Any]]) -> list[str]:
-    """The night (its digests go to the same server) e-mailed no alert again."""
+    """After the next night (its digests go to the same server), each alert is still in the
+    inbox exactly once: nothing e-mailed it again."""
     messages = inbox.snapshot()
-    alerts = {a["body_sha256"] for a in sent}
-    again = [m for m in messages[len(sent) :] if _digest(m.body) in alerts]
+    counts = Counter(_digest(m.body) for m in messages)
+    again = [a["key"] for a in sent if counts[a["body_sha256"]] != 1]
     log.info(
-        "SMTP after the night: %d e-mails (%d alerts of the events path, %d since, %d of them "
-        "an alert again)",
+        "SMTP after the next night: %d e-mails in all; each of the %d alerts once: %s",
         len(messages),
         len(sent),
-        len(messages) - len(sent),
-        len(again),
+        "yes" if not again else f"no ({len(again)})",
     )
-    return [f"{len(again)} alerts were e-mailed again after the night"] if again else []
+    return [f"alerts e-mailed again (or lost) after the night: {again[:3]}"] if again else []
+
+
+def check_reconciled(warehouse: Path, ids: list[str]) -> list[str]:
+    """The next night's extract loaded webhook comments (its staging comment tables hold their
+    ids): they are then the nightly's rows in `fct_comments` (checked once each by
+    `check_comments`); the others stay event rows until a night extracts their post."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.columns "
+            "WHERE table_name LIKE 'stg\\_%\\_\\_comments' ESCAPE '\\' "
+            "AND column_name = 'comment_id'"
+        ).fetchall()
+        nightly: set[str] = set()
+        for schema, table in tables:
+            nightly |= {
+                str(r[0])
+                for r in con.execute(
+                    f'SELECT DISTINCT comment_id FROM "{schema}"."{table}" '
+                    "WHERE comment_id IN (SELECT unnest(?))",
+                    [ids],
+                ).fetchall()
+            }
+    finally:
+        con.close()
+    log.info(
+        "the next night extracted %d of the %d webhook comments (from %s); the rest stay "
+        "event rows until a night extracts their post",
+        len(nightly),
+        len(ids),
+        ", ".join(t for _, t in tables) or "no staging comment table",
+    )
+    if not nightly:
+        return ["the next night extracted none of the webhook comments: nothing was reconciled"]
+    return []
 
 
 def _digest(body: str) -> str:
@@ -557,41 +593,6 @@ def _digest(body: str) -> str:
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-def replay_events_single(env: dict[str, str], redis_url: str, log_path: Path) -> None:
-    """The single-process baseline's events: the same stream read by a consumer group of its
-    own, landed, loaded and refreshed by the functions `ruche_events` calls (no alert)."""
-    import subprocess
-
-    code = (
-        "import json\n"
-        "from ruche.event_tasks import land_events_task, load_events_task, refresh_events_task\n"
-        "from ruche.event_tasks import NothingNew\n"
-        "landed = land_events_task(group='single-baseline')\n"
-        "loaded = load_events_task(landed)\n"
-        "try:\n"
-        "    refreshed = refresh_events_task(loaded)\n"
-        "except NothingNew as exc:\n"
-        "    refreshed = str(exc)\n"
-        "print(json.dumps({'land': landed, 'load': loaded, 'refresh': refreshed}, default=str))\n"
-    )
-    run_env = {**env, "RUCHE_WEBHOOK_REDIS_URL": redis_url, "RUCHE_WEBHOOK_STREAM": STREAM}
-    with log_path.open("ab") as out:
-        out.write(b"\n$ (events for the single-process baseline)\n")
-        out.flush()
-        done = subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "-c", code],
-            env=run_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=900,
-            check=False,
-        )
-    if done.returncode != 0:
-        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-        raise RuntimeError(f"the single-process events failed ({log_path}):\n{tail}")
 
 
 def json_dumps(value: Any) -> str:
