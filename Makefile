@@ -25,7 +25,8 @@ help:
 	@echo "make sentiment-eval  accuracy and recall of negatives per language of the sentiment scorers"
 	@echo "make browser-check  the dbt docs and audit report rendered offline in headless Chromium"
 	@echo "make stack-test  the docker/compose.yml topology for real, without Docker: Postgres, Redis,"
-	@echo "              Airflow components and two Celery workers, S3 (moto); a night checked end to end"
+	@echo "              Airflow components and two Celery workers, S3 (moto); a night checked end to end,"
+	@echo "              then webhooks through ruche_events to alert e-mails, and the next night"
 	@echo "make bench    benchmarks (SCALE=demo|agency, HISTORY=30|30,730); report in bench/results/latest.md"
 	@echo "              LATENCY=1: the nightly extract at API latency with 1, 2, 4 workers (latency.md)"
 

@@ -1,12 +1,13 @@
 """`python -m bench.events`: a comment's way from its creation to the community manager's inbox.
 
-The real stack's events path, as `make stack-test` runs it (`ruche.stack` with the night left
-out): PostgreSQL, Redis, the Airflow scheduler, dag-processor, api-server and triggerer, two
-Celery workers, moto's S3 (the landing zone), the sandbox, the real `ruche webhooks serve`, and an
-SMTP server on loopback. The sandbox sends its world's comments of the last `--hours` as signed
-webhooks, its clock compressed into `--seconds` of real time (with 10 % duplicates and 10 %
-out-of-order deliveries); the doorbell's AssetWatcher schedules `ruche_events`, which lands,
-loads, refreshes and alerts.
+The real stack, as `make stack-test` runs it (`ruche.stack` without its single-process
+comparison and its second night): PostgreSQL, Redis, the Airflow scheduler, dag-processor,
+api-server and triggerer, two Celery workers, moto's S3 (the landing zone), the sandbox, the
+real `ruche webhooks serve`, and an SMTP server on loopback. A night (one day) builds the marts
+with the sandbox's world clock `--hours` back; then the sandbox sends the next `--hours` of its
+world's comments as signed webhooks, its clock compressed into `--seconds` of real time (with
+10 % duplicates and 10 % out-of-order deliveries); the doorbell's AssetWatcher schedules
+`ruche_events`, which lands, loads, refreshes and alerts.
 
 For each alerted comment, the latency is the e-mail's arrival at the SMTP server (wall clock)
 minus the comment's creation on the sandbox's clock (the delivery log's `real_start_epoch` plus

@@ -183,8 +183,10 @@ def has_comment_marts(warehouse: Any) -> bool:
 
 
 def body_digest(body: str) -> str:
-    """SHA-256 of an alert's text (stripped): how the stack test pairs an alert with the e-mail
-    that carried it, without putting comment texts in XCom."""
+    """SHA-256 of an alert's text (line ends and trailing blanks normalised): how the stack test
+    pairs an alert with the e-mail that carried it, without putting comment texts in XCom."""
     import hashlib
 
-    return hashlib.sha256(body.strip().encode("utf-8")).hexdigest()
+    # As the e-mail carries it: line ends may come back as CRLF, trailing blanks may go.
+    text = "\n".join(line.rstrip() for line in body.strip().splitlines())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,7 +14,19 @@ that extract tasks ran on both workers, that the landing files and their manifes
 bucket, that every warehouse-writing task ran on the warehouse queue and worker, and that the
 published marts equal those of the single-process demo path (`airflow dags test` on SQLite, a
 local landing zone) run on the same dates against the same sandbox (EXCEPT ALL both ways, per
-mart). Everything it started is stopped by process id (also on failure and Ctrl-C), and its
+mart).
+
+Then the events path (ruche/stack_events.py; `--no-events` leaves it out): the sandbox's world
+clock started 12 hours back, so the night saw the comments up to then; the sandbox posts the next
+12 hours of its world's comments as signed webhooks to the real receiver (`ruche webhooks
+serve`), the doorbell's AssetWatcher in the triggerer schedules `ruche_events` on the workers,
+its alerts reach an SMTP server on loopback (aiosmtpd); checked: every run succeeded, one was
+started by the doorbell, every webhook comment is in `fct_comments` once, each alert e-mailed
+once. Last, the sandbox restarts with its clock moved on and the next night runs through the
+scheduler: every webhook comment still once in the published marts, those it extracted are its
+rows, no alert e-mailed again.
+
+Everything it started is stopped by process id (also on failure and Ctrl-C), and its
 temporary directories are removed.
 
 `python -m ruche.stack --help` for the options; `--keep` keeps the temporary directory (logs).
@@ -988,11 +1000,12 @@ def run_events_path(
     work: Path,
     timeout: float,
     options: EventsOptions,
-) -> tuple[list[str], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The sandbox posts its world's comments of the last `options.hours` as signed webhooks to
     the real receiver; the doorbell's AssetWatcher schedules `ruche_events` through the
     scheduler; its runs land, load, refresh and alert (SMTP on loopback) until the stream is
-    drained. Returns the webhook comment ids and the alerts the runs sent; raises
+    drained. Returns the webhook comments (`stack_events.sent_comments`) and the alerts the runs
+    sent; raises
     `StackError` when a run failed or the alerts are not each delivered once."""
     from ruche import demo
     from ruche import stack_events as ev
@@ -1050,7 +1063,7 @@ def run_events_path(
         )
         if problems:
             raise StackError("events path:\n" + "\n".join(f"  - {p}" for p in problems))
-    return sorted(created), sent
+    return created, sent
 
 
 def _interrupt(signum: int, frame: object) -> None:

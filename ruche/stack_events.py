@@ -326,37 +326,52 @@ def wait_events_done(
 # ----------------------------------------------------------------------------------------------
 
 
-def sent_comments(report: dict[str, Any], world: Any) -> dict[str, float]:
-    """comment id -> the wall-clock moment the sandbox's world created it, for every comment
-    added (Facebook `feed:add`, Instagram `comments`) in a delivered body. The delivery log
-    gives the clock (`real_start_epoch`, `speed`); the world (the same seed and `now` as the
-    sandbox's) gives each comment's world instant."""
+@dataclass(frozen=True)
+class SentComment:
+    created: float  # wall clock of its creation on the sandbox's clock
+    post_id: str
+    parent_id: str | None  # the comment it answers (None: a comment on the post)
+
+
+def sent_comments(report: dict[str, Any], world: Any) -> dict[str, SentComment]:
+    """comment id -> when the sandbox's world created it (wall clock), its post and parent, for
+    every comment added (Facebook `feed:add`, Instagram `comments`) in a delivered body and not
+    deleted in the window. The delivery log gives the clock (`real_start_epoch`, `speed`); the
+    world (the same seed as the sandbox's) gives each comment's world instant and post."""
     from connectors.sandbox.meta_graph.webhooks import comment_events
 
     start = dt.datetime.fromisoformat(report["start"])
     end = dt.datetime.fromisoformat(report["end"])
+    events = comment_events(world, start, end)
+    if set(report["event_ids"]) != {e.event_id for e in events}:
+        from ruche.stack import StackError
+
+        raise StackError("the driver's world is not the sandbox's: the event ids differ")
     delivered = {
         event_id
         for d in report["deliveries"]
         if d["state"] == "delivered"
         for event_id in d["event_ids"]
     }
-    created: dict[str, float] = {}
     # A comment deleted within the window is gone from the platform: not expected in the marts.
     removed = {e.rsplit(":", 1)[1] for e in delivered if e.startswith("feed:remove:")}
-    for event in comment_events(world, start, end):
-        if event.event_id.startswith("feed:remove:") or event.value.get("comment_id") in removed:
+    sent: dict[str, SentComment] = {}
+    for event in events:
+        comment = event.event_id.rsplit(":", 1)[1]
+        if event.event_id.startswith("feed:remove:") or comment in removed:
             continue
-        if event.event_id in delivered:
-            world_seconds = (event.at - start).total_seconds()
-            created[event.event_id.rsplit(":", 1)[1]] = (
-                report["real_start_epoch"] + world_seconds / report["speed"]
-            )
-    if set(report["event_ids"]) != {e.event_id for e in comment_events(world, start, end)}:
-        from ruche.stack import StackError
-
-        raise StackError("the driver's world is not the sandbox's: the event ids differ")
-    return created
+        if event.event_id not in delivered:
+            continue
+        value = event.value
+        post = str(value.get("post_id") or (value.get("media") or {}).get("id"))
+        parent = value.get("parent_id")
+        world_seconds = (event.at - start).total_seconds()
+        sent[comment] = SentComment(
+            report["real_start_epoch"] + world_seconds / report["speed"],
+            post,
+            None if parent in (None, post) else str(parent),
+        )
+    return sent
 
 
 def comments_in_marts(warehouse: Path, ids: list[str]) -> Counter[str]:
@@ -381,28 +396,59 @@ def comments_in_marts(warehouse: Path, ids: list[str]) -> Counter[str]:
     return Counter({str(k): int(n) for k, n in rows})
 
 
-def check_comments(warehouse: Path, ids: list[str], where: str) -> list[str]:
-    """Every comment id of `ids` is in `fct_comments` of `warehouse` exactly once."""
+def check_comments(warehouse: Path, sent: dict[str, SentComment], where: str) -> list[str]:
+    """No webhook comment is in `fct_comments` of `warehouse` more than once, and each one
+    whose post the warehouse holds (`dim_posts`; a reply: and whose parent it holds) is there
+    exactly once. The others wait for the extract that brings their post (ruche.events: the
+    marts key every comment to a post)."""
+    import duckdb
+
+    ids = sorted(sent)
     found = comments_in_marts(warehouse, ids)
-    missing = [i for i in ids if found[i] == 0]
-    doubled = {i: n for i, n in found.items() if n > 1}
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        schema = con.execute(
+            "SELECT table_schema FROM information_schema.tables "
+            "WHERE table_name = 'dim_posts' LIMIT 1"
+        ).fetchone()
+        posts = (
+            {
+                str(r[0])
+                for r in con.execute(f'SELECT DISTINCT post_id FROM "{schema[0]}".dim_posts')
+            }
+            if schema
+            else set()
+        )
+    finally:
+        con.close()
+    showable = [
+        c
+        for c, info in sent.items()
+        if info.post_id in posts and (info.parent_id is None or found[info.parent_id] > 0)
+    ]
+    missing = [c for c in showable if found[c] == 0]
+    doubled = {c: n for c, n in found.items() if n > 1}
     log.info(
-        "%s: %d webhook comments, %d in fct_comments once, %d missing, %d more than once",
+        "%s: %d webhook comments; %d on a post the warehouse holds, %d of them in fct_comments "
+        "once; %d waiting for their post; %d more than once",
         where,
         len(ids),
-        sum(1 for i in ids if found[i] == 1),
-        len(missing),
+        len(showable),
+        sum(1 for c in showable if found[c] == 1),
+        len(ids) - len(showable),
         len(doubled),
     )
     problems = []
+    if not showable:
+        problems.append(f"{where}: no webhook comment on a post the warehouse holds (vacuous)")
     if missing:
         problems.append(
-            f"{where}: {len(missing)} webhook comments not in fct_comments: {missing[:5]}"
+            f"{where}: {len(missing)} webhook comments on known posts not in fct_comments, "
+            f"e.g. {missing[:5]}"
         )
     if doubled:
-        problems.append(
-            f"{where}: comments in fct_comments more than once: {dict(list(doubled.items())[:5])}"
-        )
+        some = dict(list(doubled.items())[:5])
+        problems.append(f"{where}: comments in fct_comments more than once: {some}")
     return problems
 
 
@@ -547,12 +593,13 @@ def check_alerts_after_night(inbox: Inbox, sent: list[dict[str, Any]]) -> list[s
     return [f"alerts e-mailed again (or lost) after the night: {again[:3]}"] if again else []
 
 
-def check_reconciled(warehouse: Path, ids: list[str]) -> list[str]:
+def check_reconciled(warehouse: Path, sent: dict[str, SentComment]) -> list[str]:
     """The next night's extract loaded webhook comments (its staging comment tables hold their
     ids): they are then the nightly's rows in `fct_comments` (checked once each by
     `check_comments`); the others stay event rows until a night extracts their post."""
     import duckdb
 
+    ids = sorted(sent)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         tables = con.execute(
