@@ -31,8 +31,10 @@ bounds as (
         client_id,
         cast({{ dbt.dateadd('day', -1, 'min(' ~ local_date('created_at', 'client_timezone') ~ ')') }} as date)
             as first_date,
-        cast({{ dbt.dateadd('day', var('calendar_horizon_days'), 'max(' ~ local_date('created_at', 'client_timezone') ~ ')') }} as date)
-            as last_date
+        -- the horizon: the newest comment's response deadline falls in the calendar
+        cast({{ dbt.dateadd(
+            'day', var('calendar_horizon_days'), 'max(' ~ local_date('created_at', 'client_timezone') ~ ')'
+        ) }} as date) as last_date
     from comments
     group by 1
 
