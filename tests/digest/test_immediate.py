@@ -445,3 +445,25 @@ def test_business_deadline_walks_the_opening_spans(minutes, expected):
     start = dt.datetime(2026, 11, 20, 3, tzinfo=utc)  # at night: counting starts at opening
     deadline = business_deadline(start, minutes, spans)
     assert (deadline and f"{deadline:%Y-%m-%d %H:%M}") == expected
+
+
+def test_the_alert_settings_are_validated_with_their_path(tmp_path):
+    from ruche.config import ConfigError, load_config
+
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    data["clients"][0]["digest"] = {
+        "alerts": {"response_deadline_sentiments": ["angry"], "hourly_spikes": None}
+    }
+    path = tmp_path / "clients.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert "clients[0].digest.alerts.response_deadline_sentiments[0]" in str(error.value)
+
+    data["clients"][0]["digest"]["alerts"]["response_deadline_sentiments"] = ["negative"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    alerts = load_config(path).clients[0].digest.alerts
+    assert alerts.hourly_spikes is None and alerts.response_deadline_sentiments == ["negative"]
+    assert load_config(DEMO_CONFIG).clients[0].digest.alerts.response_deadline_sentiments == [
+        "neutral"
+    ]
