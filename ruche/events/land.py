@@ -182,18 +182,21 @@ def land_events(
         report.unknown_accounts = sum(unknown.values())
         landing = LandingZone(landing_root, storage_options)
         report.manifests = _land(landing, latest, accounts, report.run_id, now)
-        if dead:
+        for entry_id, fields, reason in dead:
+            # The copy and the acknowledgement in one transaction: a run that dies here leaves
+            # the entry pending (copied again next time) or moved, never moved twice.
             pipe = client.pipeline(transaction=True)
-            for entry_id, fields, reason in dead:
-                pipe.xadd(f"{stream}:dead", {**fields, "stream_id": entry_id, "reason": reason})
+            pipe.xadd(f"{stream}:dead", {**fields, "stream_id": entry_id, "reason": reason})
+            pipe.xack(stream, group, entry_id)
             pipe.execute()
-            for entry_id, _, reason in dead:
-                log.warning("webhook entry %s moved to %s:dead: %s", entry_id, stream, reason)
-            report.dead = len(dead)
+            log.warning("webhook entry %s moved to %s:dead: %s", entry_id, stream, reason)
+        report.dead = len(dead)
         # Last: every batch is committed, so the entries may leave the pending list.
-        ids = [entry_id for entry_id, _ in entries]
+        moved = {entry_id for entry_id, _, _ in dead}
+        ids = [entry_id for entry_id, _ in entries if entry_id not in moved]
         for start in range(0, len(ids), READ_COUNT):
             report.acked += int(client.xack(stream, group, *ids[start : start + READ_COUNT]))
+        report.acked += len(moved)
     finally:
         client.close()
         report.seconds = time.monotonic() - started

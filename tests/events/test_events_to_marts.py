@@ -9,18 +9,24 @@ re-reads its entries and the marts still hold each comment once."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
+import redis
 import requests
+import yaml
 
 from connectors.base import Window
+from connectors.landing import LandingZone
 from connectors.sandbox.meta_graph.webhooks import comment_events
 from connectors.sandbox.server import SandboxServer
 from connectors.sandbox.world import World
 from ruche.events import land_events, load_events, refresh_comment_models
 from ruche.transform import build as dbt_build
+from ruche.webhooks.queue import make_entry
 
 from ..conftest import NOW
 from ..warehouse.test_dbt import WorldClockLanding, extract_all, load_warehouse, query
@@ -134,8 +140,12 @@ def test_webhook_comments_reach_the_marts_once_then_the_night_reconciles(
     started = time.monotonic()
     landed = land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM)
     loaded = load_events(meta_only, warehouse, landing)
+    # the same warehouse, for a full build to compare with (measured, printed)
+    shutil.copy(warehouse, work / "full.duckdb")
     refreshed = refresh_comment_models(warehouse)
     seconds = time.monotonic() - started
+    full = dbt_build(work / "full.duckdb")
+    print(f"\nfull dbt build on the same warehouse: {full.seconds:.1f} s ({len(full.nodes)} nodes)")
     print(
         f"\nevents: {landed.summary()} load {loaded['seconds']} s, refresh "
         f"{refreshed['seconds']} s ({refreshed['nodes']} nodes), all {seconds:.1f} s"
@@ -205,3 +215,100 @@ def test_webhook_comments_reach_the_marts_once_then_the_night_reconciles(
         "SELECT count(*) AS n, count(DISTINCT comment_key) AS k FROM marts.fct_comments",
     )[0]
     assert total["n"] == total["k"]
+
+
+def stream_events(world: World, start: dt.datetime, end: dt.datetime) -> list[bytes]:
+    """The sandbox's comment changes of the window as Meta bodies, one change per body."""
+    return [
+        json.dumps(
+            {
+                "object": event.object,
+                "entry": [
+                    {
+                        "id": event.account_id,
+                        "time": int(event.at.timestamp()),
+                        "changes": [{"field": event.field, "value": event.value}],
+                    }
+                ],
+            }
+        ).encode()
+        for event in comment_events(world, start, end)
+    ]
+
+
+def test_a_run_that_dies_before_its_xack_is_landed_again_and_counted_once(
+    world, meta_only, warehouse_copy, redis_server, monkeypatch
+):
+    work = warehouse_copy
+    warehouse, landing = work / "ruche.duckdb", str(work / "landing")
+    client = redis_server.client()
+    bodies = stream_events(world, HOOKS_FROM, NOW)
+    for body in bodies + bodies[:10]:  # Meta's retries: the same bodies again
+        client.xadd(STREAM, make_entry(body))
+    client.xadd(STREAM, make_entry(b'{"object": "page", "entry": "oops"}'))
+    stranger = json.loads(bodies[0])
+    stranger["entry"][0]["id"] = "999999999"
+    client.xadd(STREAM, make_entry(json.dumps(stranger).encode()))
+    total = len(bodies) + 12
+
+    # the first run dies between its landing batches and its XACK
+    def die(*_args, **_kwargs):
+        raise redis.ConnectionError("killed before XACK")
+
+    monkeypatch.setattr(redis.Redis, "xack", die)
+    with pytest.raises(redis.ConnectionError):
+        land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM)
+    monkeypatch.undo()
+    first = LandingZone(landing).list_batches(entity="comment_events")
+    assert first, "the dead run committed its batches"
+    assert client.xpending(STREAM, "ruche_events")["pending"] == total
+
+    again = land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM)
+    assert again.pending_reread == total and again.acked == total
+    assert again.dead == 1 and again.unknown_accounts == 1
+    assert client.xpending(STREAM, "ruche_events")["pending"] == 0
+    [(_, dead)] = client.xrange(f"{STREAM}:dead")
+    assert b"no `entry` list" in dead[b"reason"]
+    # nothing new: a third run reads nothing
+    assert land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM).entries == 0
+
+    loaded = load_events(meta_only, warehouse, landing)
+    assert loaded["quarantined"] == 0 and loaded["files"] == 2 * len(first)
+    refresh_comment_models(warehouse)
+    added, _ = announced(world, meta_only, HOOKS_FROM, NOW)
+    counts = fct_ids(warehouse, set(added))
+    assert counts and set(counts.values()) == {1}
+    rows = query(
+        warehouse,
+        "SELECT count(*) AS n, count(DISTINCT comment_key) AS k FROM marts.fct_comments",
+    )[0]
+    assert rows["n"] == rows["k"]
+
+
+def test_ruche_events_run_from_the_command_line(
+    world, meta_only, warehouse_copy, redis_server, monkeypatch, tmp_path
+):
+    """`ruche events run` with the settings of a deployment (the demo config's Meta accounts)."""
+    from typer.testing import CliRunner
+
+    from ruche.cli import app
+
+    work = warehouse_copy
+    config = tmp_path / "clients.yml"
+    config.write_text(yaml.safe_dump(meta_only.model_dump(mode="json", exclude_none=True)))
+    for body in stream_events(world, NOW - dt.timedelta(hours=6), NOW):
+        redis_server.client().xadd(STREAM, make_entry(body))
+    monkeypatch.setenv("RUCHE_WEBHOOK_REDIS_URL", redis_server.url)
+    monkeypatch.setenv("RUCHE_WEBHOOK_STREAM", STREAM)
+    monkeypatch.setenv("RUCHE_LANDING_ROOT", str(work / "landing"))
+    monkeypatch.setenv("RUCHE_WAREHOUSE", str(work / "ruche.duckdb"))
+    monkeypatch.setenv("RUCHE_CONFIG", str(config))
+    result = CliRunner().invoke(app, ["events", "run", "--no-audit"])
+    assert result.exit_code == 0, result.output
+    assert "comment events" in result.output and "refreshed in" in result.output
+    assert redis_server.client().xpending(STREAM, "ruche_events")["pending"] == 0
+    # Redis down: one line, no traceback
+    monkeypatch.setenv("RUCHE_WEBHOOK_REDIS_URL", "redis://127.0.0.1:1/0")
+    result = CliRunner().invoke(app, ["events", "run"])
+    assert result.exit_code == 1 and "Redis is unreachable" in result.output
+    assert "Traceback" not in result.output
