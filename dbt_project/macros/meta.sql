@@ -67,15 +67,26 @@
     One row per comment Meta pushed by webhook (`events`: a `stg_<p>__comment_events` import CTE)
     that the nightly extract (`extracted`: the `stg_<p>__comments` import CTE) has not loaded:
     the `add` event's time as the creation time, the latest text (`add` or `edited`), the
-    author of any event that names one, `loaded_at` of the newest event. Left out until the
-    extract brings them: a comment removed before the extract saw it (a `remove` among its
-    events) or known only by a `remove`; a comment on a post the warehouse does not hold yet
+    author of any event that names one, `loaded_at` of the newest event. A removed comment
+    stays (it was received, as a deleted extracted comment does): `int_comment_removals` marks
+    it deleted. Left out until the extract brings them: a comment known only by a `remove`; a
+    comment on a post the warehouse does not hold yet
     (`posts`, `post_ids`: the marts key every comment to a post of `dim_posts`); a reply whose
     parent comment is neither extracted nor itself an event comment shown here.
     Columns: the events' own names (`account_column`, `name_column`, `post_column`).
 -#}
 {% macro event_comments(events, extracted, posts, post_ids, account_column, name_column, post_column='post_id') -%}
-    select * from (
+    select
+        shown.* replace (
+            -- shown once its post (and its parent) is in the warehouse: the later of those
+            -- loads, so `int_comments`' watermark sees a comment that became showable late
+            greatest(
+                shown.loaded_at,
+                known_posts.loaded_at,
+                coalesce(known_parents.loaded_at, shown.loaded_at)
+            ) as loaded_at
+        )
+    from (
         select
             {{ events }}.comment_id,
             any_value({{ events }}.client_id) as client_id,
@@ -100,17 +111,25 @@
         )
         group by {{ events }}.comment_id
         having bool_or({{ events }}.verb in ('add', 'edited'))
-            and not bool_or({{ events }}.verb = 'remove')
     ) as shown
-    where shown.{{ post_column }} in (select {{ post_ids }} from {{ posts }})
-        and (
-            shown.parent_comment_id is null
-            or shown.parent_comment_id in (select comment_id from {{ extracted }})
-            or shown.parent_comment_id in (
-                select comment_id from {{ events }}
-                group by comment_id
-                having bool_or(verb in ('add', 'edited')) and not bool_or(verb = 'remove')
-            )
+    inner join (
+        select {{ post_ids }} as post_id, min(loaded_at) as loaded_at
+        from {{ posts }}
+        group by 1
+    ) as known_posts
+        on shown.{{ post_column }} = known_posts.post_id
+    left join (
+        select comment_id, min(loaded_at) as loaded_at
+        from {{ extracted }}
+        group by 1
+    ) as known_parents
+        on shown.parent_comment_id = known_parents.comment_id
+    where shown.parent_comment_id is null
+        or known_parents.comment_id is not null
+        or shown.parent_comment_id in (
+            select comment_id from {{ events }}
+            group by comment_id
+            having bool_or(verb in ('add', 'edited'))
         )
 {%- endmacro %}
 
@@ -118,7 +137,7 @@
 {#-
     The webhook comments `event_comments` shows (independently of staging, for the singular
     tests): `post_id`, `comment_id` per comment of `raw_<platform>.comment_events` with an
-    `add` or `edited` and no `remove`, not in the raw comments, on a post of the raw `posts`
+    `add` or `edited` (removed or not), not in the raw comments, on a post of the raw `posts`
     table, its parent (if any) extracted or itself shown.
 -#}
 {% macro meta_raw_event_comments(platform, posts_table) -%}
@@ -135,7 +154,7 @@
         from events
         where comment_id not in (select comment_id from extracted)
         group by comment_id
-        having bool_or(verb in ('add', 'edited')) and not bool_or(verb = 'remove')
+        having bool_or(verb in ('add', 'edited'))
     )
     select post_id, comment_id from shown
     where post_id in (select record ->> 'id' from {{ source('raw_' ~ platform, posts_table) }})

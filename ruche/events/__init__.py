@@ -37,11 +37,13 @@ def event_platforms() -> list[str]:
 
 def comment_models() -> str:
     """The dbt selection the comments feed: each event platform's staging and comment mapping
-    (`stg_<p>__comment_events`, `int_<p>__comments`), then `int_comments` (incremental) and
+    (`stg_<p>__comment_events`, `int_<p>__comments`), `int_comment_removals`, then
+    `int_comments` (incremental) and
     everything downstream of it (`fct_comments`, `rpt_comments_to_answer`, the response-time
     marts…). Measured against a full build: see the README."""
     own = [f"stg_{p}__{ENTITY} int_{p}__comments" for p in event_platforms()]
-    return " ".join([*own, "int_comments+"])
+    # the removals feed int_deleted_comments (downstream of int_comments as well)
+    return " ".join([*own, "int_comment_removals", "int_comments+"])
 
 
 def load_events(

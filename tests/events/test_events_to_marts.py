@@ -158,12 +158,23 @@ def test_webhook_comments_reach_the_marts_once_then_the_night_reconciles(
     assert pending["pending"] == 0
 
     counts = fct_ids(warehouse, set(added) | removed)
-    # every announced comment once; one removed before any night saw it is not shown
+    # every announced comment once (a removed one too: it was received)
     assert {c: n for c, n in counts.items() if n != 1} == {}
     assert new <= set(counts)
     # the others wait for the night: new posts, replies to comments not known yet
     assert not (set(added) - before - new) & set(counts)
-    assert not (removed - before) & set(counts)
+    # a comment removed by webhook is received (counted) and marked deleted
+    # a `remove` by webhook takes a comment the night had shown out of the comments to answer
+    deleted = {
+        r["comment_id"]
+        for r in query(warehouse, "SELECT comment_id FROM intermediate.int_deleted_comments")
+    }
+    waiting = {
+        r["comment_id"]
+        for r in query(warehouse, "SELECT comment_id FROM marts.rpt_comments_to_answer")
+    }
+    print(f"removed by webhook: {len(removed)}, {len(removed & before)} after night 1")
+    assert removed & set(counts) <= deleted and not removed & waiting
     # a brand reply by webhook is the brand's answer
     brand = query(
         warehouse,
@@ -312,3 +323,79 @@ def test_ruche_events_run_from_the_command_line(
     result = CliRunner().invoke(app, ["events", "run"])
     assert result.exit_code == 1 and "Redis is unreachable" in result.output
     assert "Traceback" not in result.output
+
+
+def test_remove_and_edited_events_reach_the_marts(meta_only, warehouse_copy, redis_server):
+    """A `remove` takes a comment out of `rpt_comments_to_answer` (one night 1 extracted, and
+    one only its webhook showed); an `edited` replaces the text of a comment shown by events."""
+    work = warehouse_copy
+    warehouse, landing = work / "ruche.duckdb", str(work / "landing")
+    [old] = query(
+        warehouse,
+        "SELECT r.comment_id, a.post_id, a.account_id, a.message FROM "
+        "marts.rpt_comments_to_answer r JOIN intermediate.int_comments a USING (comment_key) "
+        "WHERE r.platform = 'facebook' ORDER BY r.comment_id LIMIT 1",
+    )
+    page, post = old["account_id"], old["post_id"]
+    fresh, gone = f"{post.split('_')[1]}_990000001", f"{post.split('_')[1]}_990000002"
+    at = int((NOW - dt.timedelta(hours=2)).timestamp())
+
+    def change(comment: str, verb: str, seconds: int, message: str | None = None) -> bytes:
+        value = {
+            "post_id": post,
+            "comment_id": comment,
+            "parent_id": post,
+            "created_time": seconds,
+            "item": "comment",
+            "verb": verb,
+            "from": {"id": "555", "name": "Someone"},
+        }
+        if message is not None:
+            value["message"] = message
+        payload = {
+            "object": "page",
+            "entry": [
+                {"id": page, "time": seconds, "changes": [{"field": "feed", "value": value}]}
+            ],
+        }
+        return json.dumps(payload).encode()
+
+    client = redis_server.client()
+    for body in (
+        change(fresh, "edited", at + 60, "second text"),  # out of order: the edit first
+        change(fresh, "add", at, "first text"),
+        change(gone, "add", at, "soon gone"),
+        change(old["comment_id"], "remove", at + 120),
+    ):
+        client.xadd(STREAM, make_entry(body))
+    land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM)
+    load_events(meta_only, warehouse, landing)
+    refresh_comment_models(warehouse)
+    shown = {
+        r["comment_id"]: r
+        for r in query(
+            warehouse,
+            "SELECT comment_id, message, created_at FROM intermediate.int_comments "
+            "WHERE comment_id IN (?, ?)",
+            [fresh, gone],
+        )
+    }
+    assert shown[fresh]["message"] == "second text"
+    assert shown[fresh]["created_at"] == dt.datetime.fromtimestamp(at, dt.UTC)
+    # now the one shown by events is removed too, in a later run
+    client.xadd(STREAM, make_entry(change(gone, "remove", at + 300)))
+    land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM)
+    load_events(meta_only, warehouse, landing)
+    refresh_comment_models(warehouse)
+    deleted = {
+        r["comment_id"]: r["last_seen_at"]
+        for r in query(
+            warehouse, "SELECT comment_id, last_seen_at FROM intermediate.int_deleted_comments"
+        )
+    }
+    assert old["comment_id"] in deleted and gone in deleted and deleted[gone] is None
+    waiting = {
+        r["comment_id"]
+        for r in query(warehouse, "SELECT comment_id FROM marts.rpt_comments_to_answer")
+    }
+    assert old["comment_id"] not in waiting and gone not in waiting

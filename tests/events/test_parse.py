@@ -162,3 +162,17 @@ def test_instagram_comment_and_reply_take_the_entry_time():
 def test_unreadable_bodies_say_why(body, reason):
     with pytest.raises(ParseError, match=reason):
         parse_entry(make_entry(body))
+
+
+def test_dbt_knows_the_platforms_with_comment_events():
+    """dbt resolves `ref()` while parsing: `ruche_event_platforms` in dbt_project.yml must list
+    exactly the registry's platforms that have a `comment_events` entity."""
+    from pathlib import Path
+
+    import yaml
+
+    from ruche.events import event_platforms
+
+    project = Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml"
+    declared = yaml.safe_load(project.read_text())["vars"]["ruche_event_platforms"]
+    assert declared == event_platforms() and declared

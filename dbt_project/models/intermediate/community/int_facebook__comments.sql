@@ -4,8 +4,8 @@
     loaded yet. The extract is the source of truth: once it loads a comment, the event row
     leaves this model and `int_comments` (incremental, delete+insert on `comment_key`) takes the
     extract's row (its `loaded_at` is newer). An event comment has the latest text (`add` or
-    `edited`), no counters and no permalink of its own until then; a comment whose events
-    include a `remove` before it was ever shown is left out.
+    `edited`), no counters and no permalink of its own until then; a removed one stays (it was
+    received) and `int_deleted_comments` marks it.
 -#}
 with
 
@@ -23,7 +23,7 @@ events as (
 
 posts as (
 
-    select post_id from {{ ref('stg_facebook__posts') }}
+    select post_id, loaded_at from {{ ref('stg_facebook__posts') }}
 
 ),
 

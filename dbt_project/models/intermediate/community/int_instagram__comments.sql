@@ -20,7 +20,7 @@ events as (
 
 media as (
 
-    select media_id from {{ ref('stg_instagram__media') }}
+    select media_id, loaded_at from {{ ref('stg_instagram__media') }}
 
 ),
 
