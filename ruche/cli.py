@@ -39,6 +39,11 @@ webhooks_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(webhooks_app, name="webhooks")
+events_app = typer.Typer(
+    help="Comment events from the webhook stream: landed, loaded, comment models refreshed.",
+    no_args_is_help=True,
+)
+app.add_typer(events_app, name="events")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -1104,6 +1109,57 @@ def webhooks_replay() -> None:
         markup=False,
         highlight=False,
     )
+
+
+@events_app.command("run")
+@_user_errors
+def events_run(
+    config: ConfigOption = None,
+    audit: Annotated[bool, typer.Option(help="Audit each batch with Great Expectations.")] = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")
+    ] = False,
+) -> None:
+    """Land the comment events the receiver queued (RUCHE_WEBHOOK_STREAM on
+    RUCHE_WEBHOOK_REDIS_URL), audit and load them, and refresh the comment models (a dbt
+    selection); entries are acknowledged only once landed."""
+    import redis
+
+    from ruche.events import run_events
+    from ruche.orchestration import Paths
+
+    _setup_logging(verbose)
+    cfg = _load(config)
+    paths = Paths.from_env()
+    current = settings()
+    try:
+        report = run_events(
+            paths,
+            cfg,
+            redis_url=current.WEBHOOK_REDIS_URL,
+            stream=current.WEBHOOK_STREAM,
+            audit=audit,
+        )
+    except redis.RedisError as exc:
+        _error(
+            f"Redis is unreachable ({type(exc).__name__}): no event was read or acknowledged; "
+            "check RUCHE_WEBHOOK_REDIS_URL and run this again"
+        )
+        raise typer.Exit(1) from None
+    land = report.land
+    console.print(
+        f"{land.entries} stream entries: {land.events} comment events, {land.landed} landed in "
+        f"{len(land.manifests)} batches ({land.duplicates} duplicates, {land.unknown_accounts} "
+        f"of unconfigured accounts, {land.dead} unreadable to {current.WEBHOOK_STREAM}:dead); "
+        f"{report.load.get('loaded', 0)} loaded, {report.load.get('quarantined', 0)} "
+        f"quarantined; comment models "
+        + (f"refreshed in {report.refresh['seconds']:.1f} s" if report.refresh else "unchanged")
+        + f" ({report.seconds:.1f} s in all).",
+        markup=False,
+        highlight=False,
+    )
+    if report.load.get("quarantined"):
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover
