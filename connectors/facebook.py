@@ -96,7 +96,7 @@ class FacebookPages(Connector):
     api_version_env = GRAPH_API_VERSION_ENV
     api_version_pattern = GRAPH_VERSION_PATTERN
     default_base_url = GRAPH_BASE_URL
-    entities = FACEBOOK.entity_names
+    entities = FACEBOOK.extracted_entity_names
     refetch_days = REFETCH_DAYS
     days_timezone = FACEBOOK.reporting_day
 

@@ -89,7 +89,7 @@ class Instagram(Connector):
     api_version_env = GRAPH_API_VERSION_ENV
     api_version_pattern = GRAPH_VERSION_PATTERN
     default_base_url = GRAPH_BASE_URL
-    entities = INSTAGRAM.entity_names
+    entities = INSTAGRAM.extracted_entity_names
     refetch_days = REFETCH_DAYS
     days_timezone = INSTAGRAM.reporting_day
 

@@ -39,6 +39,11 @@ webhooks_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(webhooks_app, name="webhooks")
+events_app = typer.Typer(
+    help="Comment events from the webhook stream: landed, loaded, comment models refreshed.",
+    no_args_is_help=True,
+)
+app.add_typer(events_app, name="events")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -664,6 +669,103 @@ def digest(
 
 @app.command()
 @_user_errors
+def alerts(
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="The instant to evaluate at, ISO 8601 with its offset "
+            "(2026-11-19T22:00:00+00:00) [default: the current time]."
+        ),
+    ] = None,
+    client: Annotated[
+        list[str] | None, typer.Option(help="Client id (repeatable; default: all).")
+    ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send/--dry-run",
+            help="Deliver the new alerts (e-mail, chat), once each; --dry-run only prints them.",
+        ),
+    ] = False,
+    lookback_hours: Annotated[
+        float, typer.Option(min=0.1, help="Comments written in the hours before --now.")
+    ] = 24.0,
+    config: ConfigOption = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse file [default: $RUCHE_WAREHOUSE].")
+    ] = None,
+) -> None:
+    """Immediate alerts per client (negative comment, response deadline outside business
+    hours, spike within the last hour): print what fires at --now, or --send it."""
+    from ruche.digest.immediate import fire_immediate_alerts
+    from ruche.errors import wait_for_warehouse
+
+    _setup_logging(False)
+    warehouse = warehouse or settings().WAREHOUSE
+    cfg = _load(config)
+    known = {c.id for c in cfg.clients}
+    unknown = [c for c in client or [] if c not in known]
+    if unknown:
+        _error(
+            f"--client {unknown[0]}: no such client in the configuration "
+            f"(known: {', '.join(sorted(known))})"
+        )
+        raise typer.Exit(2)
+    if now is None:
+        instant = dt.datetime.now(dt.UTC)
+    else:
+        try:
+            instant = dt.datetime.fromisoformat(now)
+        except ValueError:
+            instant = None
+        if instant is None or instant.tzinfo is None:
+            _error(
+                f"--now {now!r}: expected an ISO 8601 instant with its offset, "
+                "such as 2026-11-19T22:00:00+00:00"
+            )
+            raise typer.Exit(2)
+    if not warehouse.exists():
+        _error(
+            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
+            "or pass --warehouse"
+        )
+        raise typer.Exit(2)
+    if send:
+        wait_for_warehouse(warehouse)  # the ledger is written in the warehouse: one writer
+    results = fire_immediate_alerts(
+        warehouse,
+        cfg,
+        instant,
+        send=send,
+        lookback=dt.timedelta(hours=lookback_hours),
+        clients=client,
+    )
+    failed = 0
+    for alert in results:
+        if alert.already_sent:
+            state = "already sent"
+        elif not send:
+            state = "would fire"
+        else:
+            state = ", ".join(f"{o.key.rsplit(':', 1)[1]} {o.status}" for o in alert.outcomes)
+            state = state or "no channel"
+        failed += alert.failed
+        console.print(
+            f"{alert.key}: {state} | {alert.subject}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        for outcome in alert.outcomes:
+            if outcome.error:
+                console.print(f"  {outcome.key}: {outcome.error}", markup=False, soft_wrap=True)
+    console.print(f"{len(results)} alert(s) at {instant.isoformat()}", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_user_errors
 def report(
     client: Annotated[
         list[str] | None, typer.Option(help="Client id (repeatable; default: all).")
@@ -1007,6 +1109,57 @@ def webhooks_replay() -> None:
         markup=False,
         highlight=False,
     )
+
+
+@events_app.command("run")
+@_user_errors
+def events_run(
+    config: ConfigOption = None,
+    audit: Annotated[bool, typer.Option(help="Audit each batch with Great Expectations.")] = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logging on stderr.")
+    ] = False,
+) -> None:
+    """Land the comment events the receiver queued (RUCHE_WEBHOOK_STREAM on
+    RUCHE_WEBHOOK_REDIS_URL), audit and load them, and refresh the comment models (a dbt
+    selection); entries are acknowledged only once landed."""
+    import redis
+
+    from ruche.events import run_events
+    from ruche.orchestration import Paths
+
+    _setup_logging(verbose)
+    cfg = _load(config)
+    paths = Paths.from_env()
+    current = settings()
+    try:
+        report = run_events(
+            paths,
+            cfg,
+            redis_url=current.WEBHOOK_REDIS_URL,
+            stream=current.WEBHOOK_STREAM,
+            audit=audit,
+        )
+    except redis.RedisError as exc:
+        _error(
+            f"Redis is unreachable ({type(exc).__name__}): no event was read or acknowledged; "
+            "check RUCHE_WEBHOOK_REDIS_URL and run this again"
+        )
+        raise typer.Exit(1) from None
+    land = report.land
+    console.print(
+        f"{land.entries} stream entries: {land.events} comment events, {land.landed} landed in "
+        f"{len(land.manifests)} batches ({land.duplicates} duplicates, {land.unknown_accounts} "
+        f"of unconfigured accounts, {land.dead} unreadable to {current.WEBHOOK_STREAM}:dead); "
+        f"{report.load.get('loaded', 0)} loaded, {report.load.get('quarantined', 0)} "
+        f"quarantined; comment models "
+        + (f"refreshed in {report.refresh['seconds']:.1f} s" if report.refresh else "unchanged")
+        + f" ({report.seconds:.1f} s in all).",
+        markup=False,
+        highlight=False,
+    )
+    if report.load.get("quarantined"):
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover

@@ -184,6 +184,29 @@ class SpikeThresholds(_Strict):
     per_weekday: bool = False
 
 
+class ImmediateAlerts(_Strict):
+    """The alerts sent minutes after a comment lands (`ruche alerts`, the event DAG's `alert`
+    task), each at most once: a negative comment, an unanswered comment that will breach the
+    response target while nobody is at work, a spike of comments within the last hour."""
+
+    negative_comments: bool = True
+    response_deadline: bool = True
+    response_target_business_minutes: float | None = Field(default=None, gt=0)
+    """The deadline of a comment, in business minutes after it arrives; None: the client's
+    `median_first_response_business_minutes` target (its platform's, its month's first)."""
+    response_deadline_sentiments: list[Literal["negative", "neutral", "positive"]] = Field(
+        default_factory=lambda: ["neutral"]
+    )
+    """The sentiments `response_deadline` alerts: a negative comment's alert already names its
+    deadline (`negative_comments`); a positive one waits for the morning; a comment without
+    text counts as neutral."""
+    hourly_spikes: SpikeThresholds | None = Field(
+        default_factory=lambda: SpikeThresholds(min_comments=10, min_negative=3)
+    )
+    """The last 60 minutes against the same 60 minutes of the previous 28 days (same weekday
+    with `per_weekday`); None turns the rule off."""
+
+
 class ClientDigest(_Strict):
     """Who receives the client's morning digest and alerts, and in which language."""
 
@@ -193,6 +216,7 @@ class ClientDigest(_Strict):
     chat_urls_env: EnvVarName | None = None
     """An environment variable holding apprise URLs (space-separated) for this client's chat."""
     spikes: SpikeThresholds = Field(default_factory=SpikeThresholds)
+    alerts: ImmediateAlerts = Field(default_factory=ImmediateAlerts)
 
     @field_validator("recipients")
     @classmethod

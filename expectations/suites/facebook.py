@@ -58,4 +58,5 @@ def suites(platform: Platform) -> list[Suite]:
             platform, "post_insights", "post_total_media_view_unique", "post_media_view"
         ),
         meta.daily_insights(platform, "page_insights"),
+        meta.comment_events(platform),
     ]

@@ -50,4 +50,5 @@ def suites(platform: Platform) -> list[Suite]:
         meta.comments(platform, "timestamp", "text", {"like_count": "$.like_count"}),
         meta.lifetime_insights(platform, "media_insights", "reach", "views"),
         meta.daily_insights(platform, "user_insights"),
+        meta.comment_events(platform),
     ]

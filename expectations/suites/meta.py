@@ -110,6 +110,43 @@ def comments(platform: Platform, time_field: str, text_field: str, counts: dict[
     )
 
 
+def comment_events(platform: Platform) -> Suite:
+    """Comment changes Meta pushed by webhook (`ruche.events`): a comment id and a known verb,
+    an event time Graph-formatted by the parser, one row per comment and verb in a file (the
+    lander keeps the latest); `from` may be left out (a remove, a hidden author)."""
+    comment_id, verb = text_at("$.comment_id"), text_at("$.verb")
+    return entity_suite(
+        platform.name,
+        "comment_events",
+        created_checks(
+            "comment event", "$.event_time", "event_time", fmt=platform.timestamp_format
+        ),
+        extra=[
+            {
+                "comment_id": comment_id,
+                "verb": verb,
+                "duplicate_event": duplicate_in_file([comment_id, verb], comment_id),
+                "author_known": f"{text_at('$.from.id')} IS NOT NULL",
+            },
+            critical(not_null("comment_id"), "comment event without a comment id"),
+            critical(
+                in_set("verb", list(COMMENT_EVENT_VERBS)),
+                "comment event verb not add, edited or remove",
+            ),
+            critical(
+                null("duplicate_event"), "comment id and verb repeated in the same landed file"
+            ),
+            warning(
+                in_set("author_known", [True]),
+                "commenter id missing (Meta leaves `from` out of some events)",
+            ),
+        ],
+    )
+
+
+COMMENT_EVENT_VERBS = ("add", "edited", "remove")
+
+
 # --- insight items ------------------------------------------------------------------------------
 
 

@@ -29,7 +29,9 @@ LEDGER_DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.notifications (
     notification_key VARCHAR PRIMARY KEY,  -- kind:client:date:what:channel
-    kind VARCHAR NOT NULL,                 -- digest | spike_alert
+                                           -- (immediate alerts: alert:rule:client:what:channel)
+    kind VARCHAR NOT NULL,                 -- digest | spike_alert | negative_comment
+                                           -- | response_deadline | hourly_spike
     channel VARCHAR NOT NULL,              -- email | chat
     client_id VARCHAR NOT NULL,
     digest_date DATE NOT NULL,             -- the morning the notification is for (client-local)

@@ -49,7 +49,9 @@ class Entity:
     fields reported when missing; `author_field` names the field that identifies a comment's
     author (counted when a platform leaves it out); `refetch_days` is how far back before the
     run's window this entity is re-read because the platform restates it (None: the
-    platform's `refetch_days`, which an account's config may override).
+    platform's `refetch_days`, which an account's config may override). `extracted` is False
+    for an entity the connector never requests: it is landed by another path (Meta's comment
+    webhooks, `ruche.events`), loaded and audited like the others.
     """
 
     name: str
@@ -59,6 +61,7 @@ class Entity:
     expected: tuple[str, ...] = ()
     author_field: str | None = None
     refetch_days: int | None = None
+    extracted: bool = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,11 @@ class Platform:
     @property
     def entity_names(self) -> tuple[str, ...]:
         return tuple(e.name for e in self.entities)
+
+    @property
+    def extracted_entity_names(self) -> tuple[str, ...]:
+        """The entities the connector extracts (those landed by another path left out)."""
+        return tuple(e.name for e in self.entities if e.extracted)
 
     @property
     def removed_metric_names(self) -> frozenset[str]:

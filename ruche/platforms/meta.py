@@ -36,7 +36,26 @@ GRAPH_DAILY_INSIGHT_KEY = (
     "coalesce(_since, '') || '|' || coalesce(_until, '') || '|' || "
     "(case when (record->'total_value') is null then 'series' else 'total' end)"
 )
+# A webhook change (`ruche.events`): one row per comment and verb, so a late duplicate `add`
+# never overwrites the `remove` of the same comment, and a later `edited` replaces an earlier one.
+GRAPH_COMMENT_EVENT_KEY = "(record->>'comment_id') || '|' || (record->>'verb')"
 META_ADS_INSIGHT_KEY = "(record->>'ad_id') || '|' || (record->>'date_start')"
+
+
+def comment_events_entity() -> Entity:
+    """Comment changes Meta pushes by webhook (Page `feed` comments, Instagram `comments`),
+    landed by `ruche.events` from the receiver's stream, never extracted by the connector. The
+    record is the change's `value` as sent plus the fields `ruche.events.meta` adds
+    (`comment_id`, `verb`, `post_id`, `parent_comment_id`, `event_time`, `received_at`...)."""
+    return Entity(
+        "comment_events",
+        GRAPH_COMMENT_EVENT_KEY,
+        expected=("comment_id", "verb", "post_id", "event_time"),
+        # Meta leaves `from` out of some events (a remove, a user who does not share it).
+        author_field="from",
+        extracted=False,
+    )
+
 
 POSTS_REFETCH_DAYS = 28  # lifetime counters and comments of recent posts keep changing
 DAILY_INSIGHTS_REFETCH_DAYS = 3  # Page / IG account daily metrics settle within days
@@ -142,6 +161,7 @@ FACEBOOK = Platform(
             expected=("name", "period", "values"),
             refetch_days=DAILY_INSIGHTS_REFETCH_DAYS,
         ),
+        comment_events_entity(),
     ),
     removed_metrics=FACEBOOK_REMOVED,
     docs="https://developers.facebook.com/docs/graph-api/reference/page",
@@ -187,6 +207,7 @@ INSTAGRAM = Platform(
             expected=("name", "period"),
             refetch_days=DAILY_INSIGHTS_REFETCH_DAYS,
         ),
+        comment_events_entity(),
     ),
     removed_metrics=INSTAGRAM_REMOVED,
     docs="https://developers.facebook.com/docs/instagram-platform/instagram-graph-api",

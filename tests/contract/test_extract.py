@@ -52,7 +52,9 @@ FAULT_CASES = list(_fault_cases())
 def test_landed_records_equal_the_world(clean, world, demo_config, name, client_id, account_id):
     client, account = account_of(demo_config, client_id, name, account_id)
     run = clean.runs[(name, client_id, account_id)]
-    assert {m.entity for m in run.result.manifests} == set(registry.platform(name).entity_names)
+    assert {m.entity for m in run.result.manifests} == set(
+        registry.platform(name).extracted_entity_names
+    )
     truth_of(registry.platform(name).sandbox_family).check_landed(
         name, run, world, client, account, WINDOW
     )

@@ -37,11 +37,13 @@ ALL = [
     ("facebook", "comments"),
     ("facebook", "post_insights"),
     ("facebook", "page_insights"),
+    ("facebook", "comment_events"),
     ("instagram", "user"),
     ("instagram", "media"),
     ("instagram", "comments"),
     ("instagram", "media_insights"),
     ("instagram", "user_insights"),
+    ("instagram", "comment_events"),
     ("meta_ads", "account"),
     ("meta_ads", "campaigns"),
     ("meta_ads", "adsets"),
@@ -82,8 +84,10 @@ PARENT_ENTITY = {
 
 
 @pytest.fixture(scope="module")
-def landing(sandbox_session, demo_config, tmp_path_factory) -> LandingZone:
-    """One demo client's 30 days on every registered platform, landed by the real connectors."""
+def landing(sandbox_session, demo_config, world, tmp_path_factory) -> LandingZone:
+    """One demo client's 30 days on every registered platform, landed by the real connectors;
+    and the entities no connector extracts (Meta's comment webhooks): the sandbox's webhook
+    bodies for the window's last two days, parsed and landed by `ruche.events`."""
     sandbox_session.faults.clear()
     zone = LandingZone(str(tmp_path_factory.mktemp("landing")))
     from ruche import platforms as registry
@@ -108,7 +112,35 @@ def landing(sandbox_session, demo_config, tmp_path_factory) -> LandingZone:
             sleep=lambda _seconds: None,
         )
         assert result.ok, result.error
+    _land_comment_events(zone, demo_config, world, {p: a.id for p, (_c, a) in jobs.items()})
     return zone
+
+
+def _land_comment_events(zone: LandingZone, config, world, accounts: dict[str, str]) -> None:
+    from connectors.sandbox.meta_graph.webhooks import comment_events
+    from ruche.events import parse_entry
+    from ruche.events.land import _land
+    from ruche.webhooks.queue import make_entry
+
+    end = dt.datetime.combine(END, dt.time(), dt.UTC)
+    latest = {}
+    owners = {(p, a.id): c.id for c, p, a in config.iter_accounts()}
+    for number, event in enumerate(comment_events(world, end - dt.timedelta(days=2), end)):
+        if accounts.get({"page": "facebook"}.get(event.object, event.object)) != event.account_id:
+            continue
+        body = {
+            "object": event.object,
+            "entry": [
+                {
+                    "id": event.account_id,
+                    "time": int(event.at.timestamp()),
+                    "changes": [{"field": event.field, "value": event.value}],
+                }
+            ],
+        }
+        parsed, _ = parse_entry(make_entry(json.dumps(body).encode()), f"{number}-0")
+        latest.update({e.key: e for e in parsed})
+    _land(zone, latest, owners, "events_gx", NOW)
 
 
 @pytest.fixture(scope="module")
@@ -320,6 +352,18 @@ def _multi_day_row(con):
     return row
 
 
+def _no_comment_id(con):
+    row = pick_row(con)
+    patch(con, row, {"comment_id": None})
+    return row
+
+
+def _bad_verb(con):
+    row = pick_row(con)
+    patch(con, row, {"verb": "liked"})
+    return row
+
+
 def _orphan(con):
     row = pick_row(con)
     con.execute(
@@ -360,6 +404,8 @@ def _bad_action_value(con):
 
 SEEDED = [
     # (id, platform, entity, mutation, failing column, expected value or None)
+    ("event_without_comment_id", "facebook", "comment_events", _no_comment_id, "comment_id", None),
+    ("unknown_event_verb", "instagram", "comment_events", _bad_verb, "verb", "liked"),
     ("missing_id", "facebook", "comments", _missing_id, "id", None),
     ("duplicate_id_in_one_file", "facebook", "posts", _duplicate_in_file, "duplicate_id", "*"),
     ("duplicate_ad_day", "meta_ads", "ad_insights", _duplicate_in_file, "duplicate_ad_day", "*"),

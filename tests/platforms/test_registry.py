@@ -53,7 +53,7 @@ def test_importing_the_registry_pulls_no_heavy_library():
 def test_connector_class_matches_its_entry(item):
     cls = item.connector_class()
     assert cls.platform == item.name
-    assert tuple(cls.entities) == item.entity_names
+    assert tuple(cls.entities) == item.extracted_entity_names
     assert cls.refetch_days == item.refetch_days
     assert cls.removed_metrics() == item.removed_metric_names
     assert cls.api_version == item.api.version

@@ -3,8 +3,13 @@
 
 {#- comments per post, from the raw rows -#}
 {% macro facebook__raw_comment_counts() -%}
-    select 'facebook' as platform, _parent_id as post_id, count(*) as comments
-    from {{ source('raw_facebook', 'comments') }}
+    select 'facebook' as platform, post_id, count(*) as comments
+    from (
+        select _parent_id as post_id from {{ source('raw_facebook', 'comments') }}
+        union all
+        -- comments pushed by webhook that the extract has not loaded yet
+        select post_id from ({{ meta_raw_event_comments('facebook', 'posts') }}) as pushed
+    ) as comments
     group by 1, 2
 {%- endmacro %}
 
@@ -16,6 +21,15 @@
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'name' as author_name
     from {{ source('raw_facebook', 'comments') }}
+    where (record -> 'from' ->> 'id') is distinct from _account_id
+    union all
+    -- commenters of the comments pushed by webhook
+    select
+        'facebook' as platform,
+        record ->> 'post_id' as post_id,
+        record -> 'from' ->> 'id' as author_id,
+        record -> 'from' ->> 'name' as author_name
+    from {{ source('raw_facebook', 'comment_events') }}
     where (record -> 'from' ->> 'id') is distinct from _account_id
 {%- endmacro %}
 

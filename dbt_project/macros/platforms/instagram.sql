@@ -3,8 +3,13 @@
 
 {#- comments per media, from the raw rows -#}
 {% macro instagram__raw_comment_counts() -%}
-    select 'instagram' as platform, _parent_id as post_id, count(*) as comments
-    from {{ source('raw_instagram', 'comments') }}
+    select 'instagram' as platform, post_id, count(*) as comments
+    from (
+        select _parent_id as post_id from {{ source('raw_instagram', 'comments') }}
+        union all
+        -- comments pushed by webhook that the extract has not loaded yet
+        select post_id from ({{ meta_raw_event_comments('instagram', 'media') }}) as pushed
+    ) as comments
     group by 1, 2
 {%- endmacro %}
 
@@ -16,6 +21,15 @@
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'username' as author_name
     from {{ source('raw_instagram', 'comments') }}
+    where (record -> 'from' ->> 'id') is distinct from _account_id
+    union all
+    -- commenters of the comments pushed by webhook
+    select
+        'instagram' as platform,
+        record ->> 'post_id' as post_id,
+        record -> 'from' ->> 'id' as author_id,
+        record -> 'from' ->> 'username' as author_name
+    from {{ source('raw_instagram', 'comment_events') }}
     where (record -> 'from' ->> 'id') is distinct from _account_id
 {%- endmacro %}
 

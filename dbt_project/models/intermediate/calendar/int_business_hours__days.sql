@@ -1,8 +1,9 @@
 {#-
     One row per client and local date, over the dates the comments need (first comment − 1 day
-    to last comment or reply + 1 day, in the client's time zone), with the ISO weekday and
-    whether the client is closed for a holiday. The range follows the data, so any reply in
-    the warehouse has its calendar.
+    to last comment or reply + `calendar_horizon_days`, in the client's time zone), with the ISO
+    weekday and whether the client is closed for a holiday. The range follows the data, so any
+    reply in the warehouse has its calendar, and the newest comment has the days its response
+    deadline may fall on (ruche/digest/immediate.py counts them on this calendar).
 -#}
 with
 
@@ -30,8 +31,10 @@ bounds as (
         client_id,
         cast({{ dbt.dateadd('day', -1, 'min(' ~ local_date('created_at', 'client_timezone') ~ ')') }} as date)
             as first_date,
-        cast({{ dbt.dateadd('day', 1, 'max(' ~ local_date('created_at', 'client_timezone') ~ ')') }} as date)
-            as last_date
+        -- the horizon: the newest comment's response deadline falls in the calendar
+        cast({{ dbt.dateadd(
+            'day', var('calendar_horizon_days'), 'max(' ~ local_date('created_at', 'client_timezone') ~ ')'
+        ) }} as date) as last_date
     from comments
     group by 1
 

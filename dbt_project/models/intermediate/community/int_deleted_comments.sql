@@ -14,6 +14,10 @@
     nothing. Rebuilt whole on every build from narrow columns: deletion changes nothing in the
     comment's own row, so an incremental model keyed on loaded rows could not see it.
 
+    A webhook's `remove` (`int_comment_removals`) says it directly, also for a comment no
+    extraction ever returned (shown by its events only): `last_seen_at` is then NULL and
+    `missing_since` the removal's time.
+
     Marts choose: `rpt_comments_to_answer` leaves deleted comments out; counts of comments
     received keep them (they were received).
 -#}
@@ -45,7 +49,13 @@ reads as (
 
 ),
 
-final as (
+removals as (
+
+    select * from {{ ref('int_comment_removals') }}
+
+),
+
+missing as (
 
     select
         comments.comment_key,
@@ -69,6 +79,33 @@ final as (
         and sightings.last_seen_at < reads.read_at
         and (reads.reach_from is null or comments.created_at >= reads.reach_from)
     group by 1, 2, 3, 4, 5, 6, 7
+
+),
+
+removed as (
+
+    select
+        comments.comment_key,
+        comments.platform,
+        comments.client_id,
+        comments.account_id,
+        comments.post_id,
+        comments.comment_id,
+        cast(null as timestamp with time zone) as last_seen_at,
+        removals.removed_at as missing_since
+    from comments
+    inner join removals
+        on comments.platform = removals.platform
+        and comments.comment_id = removals.comment_id
+    where comments.comment_key not in (select missing.comment_key from missing)
+
+),
+
+final as (
+
+    select * from missing
+    union all
+    select * from removed
 
 )
 
