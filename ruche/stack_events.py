@@ -414,7 +414,9 @@ def check_comments(warehouse: Path, sent: dict[str, SentComment], where: str) ->
         posts = (
             {
                 str(r[0])
-                for r in con.execute(f'SELECT DISTINCT post_id FROM "{schema[0]}".dim_posts')
+                for r in con.execute(
+                    f'SELECT DISTINCT post_id FROM "{schema[0]}".dim_posts'
+                ).fetchall()
             }
             if schema
             else set()
