@@ -590,6 +590,28 @@ def transform(
     _build_and_publish(warehouse, published, run_id, full_refresh=full_refresh, publish=publish)
 
 
+def _check_clients(cfg: RucheConfig, chosen: list[str] | None) -> None:
+    """Exit 2 naming the first --client the configuration does not have."""
+    known = {c.id for c in cfg.clients}
+    unknown = [c for c in chosen or [] if c not in known]
+    if unknown:
+        _error(
+            f"--client {unknown[0]}: no such client in the configuration "
+            f"(known: {', '.join(sorted(known))})"
+        )
+        raise typer.Exit(2)
+
+
+def _check_warehouse(warehouse: Path) -> None:
+    """Exit 2 when there is no warehouse file to read yet."""
+    if not warehouse.exists():
+        _error(
+            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
+            "or pass --warehouse"
+        )
+        raise typer.Exit(2)
+
+
 @app.command()
 @_user_errors
 def digest(
@@ -625,21 +647,9 @@ def digest(
     _setup_logging(False)
     warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
-    known = {c.id for c in cfg.clients}
-    unknown = [c for c in client or [] if c not in known]
-    if unknown:
-        _error(
-            f"--client {unknown[0]}: no such client in the configuration "
-            f"(known: {', '.join(sorted(known))})"
-        )
-        raise typer.Exit(2)
+    _check_clients(cfg, client)
     day = _parse_date(date, dt.date.today()) if date else None
-    if not warehouse.exists():
-        _error(
-            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
-            "or pass --warehouse"
-        )
-        raise typer.Exit(2)
+    _check_warehouse(warehouse)
     if send:
         wait_for_warehouse(warehouse)  # the ledger is written in the warehouse: one writer
     results = run_digests(
@@ -703,14 +713,7 @@ def alerts(
     _setup_logging(False)
     warehouse = warehouse or settings().WAREHOUSE
     cfg = _load(config)
-    known = {c.id for c in cfg.clients}
-    unknown = [c for c in client or [] if c not in known]
-    if unknown:
-        _error(
-            f"--client {unknown[0]}: no such client in the configuration "
-            f"(known: {', '.join(sorted(known))})"
-        )
-        raise typer.Exit(2)
+    _check_clients(cfg, client)
     if now is None:
         instant = dt.datetime.now(dt.UTC)
     else:
@@ -724,12 +727,7 @@ def alerts(
                 "such as 2026-11-19T22:00:00+00:00"
             )
             raise typer.Exit(2)
-    if not warehouse.exists():
-        _error(
-            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
-            "or pass --warehouse"
-        )
-        raise typer.Exit(2)
+    _check_warehouse(warehouse)
     if send:
         wait_for_warehouse(warehouse)  # the ledger is written in the warehouse: one writer
     results = fire_immediate_alerts(
@@ -801,12 +799,7 @@ def report(
         except ValueError:
             _error(f"--month {month!r}: expected YYYY-MM, e.g. 2026-11")
             raise typer.Exit(2) from None
-    if not warehouse.exists():
-        _error(
-            f"{warehouse}: no warehouse there; run `ruche run` (or `ruche transform`) first, "
-            "or pass --warehouse"
-        )
-        raise typer.Exit(2)
+    _check_warehouse(warehouse)
     if pdf and find_pdf_browser() is None:
         console.print("no headless Chromium found: HTML only (install chromium for PDF)")
     for client_id, files in run_reports(

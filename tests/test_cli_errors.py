@@ -220,3 +220,16 @@ def test_the_command_line_creates_a_private_key_and_airflow_refuses_without_one(
     key_file.chmod(0o644)
     code, out = _invoke("transform", "--warehouse", str(warehouse), "--no-publish")
     assert code == 1 and f"chmod 600 {key_file}" in out
+
+
+@pytest.mark.parametrize("command", ["digest", "alerts"])
+def test_an_unknown_client_or_a_missing_warehouse_is_named(tmp_path, command):
+    missing = tmp_path / "nowhere.duckdb"
+    base = [command, "--config", str(DEMO), "--warehouse", str(missing)]
+    code, out = _invoke(*base, "--client", "acme")
+    assert code == 2
+    assert "--client acme: no such client in the configuration (known: " in out
+    first = yaml.safe_load(DEMO.read_text(encoding="utf-8"))["clients"][0]["id"]
+    code, out = _invoke(*base, "--client", first)
+    assert code == 2
+    assert f"{missing}: no warehouse there" in out and not missing.exists()
