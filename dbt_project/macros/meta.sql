@@ -69,20 +69,22 @@
     the `add` event's time as the creation time, the latest text (`add` or `edited`), the
     author of any event that names one, `loaded_at` of the newest event. A removed comment
     stays (it was received, as a deleted extracted comment does): `int_comment_removals` marks
-    it deleted. Left out until the extract brings them: a comment known only by a `remove`; a
-    comment on a post the warehouse does not hold yet
-    (`posts`, `post_ids`: the marts key every comment to a post of `dim_posts`); a reply whose
-    parent comment is neither extracted nor itself an event comment shown here.
+    it deleted. Shown at once even on a post the warehouse does not hold yet (a post published
+    since the last night, where a crisis usually starts): `int_comment_posts_pending` lists
+    those posts until the night extracts them. Left out until the extract brings them: a
+    comment known only by a `remove`; a reply whose parent comment is neither extracted nor
+    itself an event comment shown here.
     Columns: the events' own names (`account_column`, `name_column`, `post_column`).
 -#}
 {% macro event_comments(events, extracted, posts, post_ids, account_column, name_column, post_column='post_id') -%}
     select
         shown.* replace (
-            -- shown once its post (and its parent) is in the warehouse: the later of those
-            -- loads, so `int_comments`' watermark sees a comment that became showable late
+            -- the later of its events', its post's and its parent's loads: `int_comments`'
+            -- watermark re-reads the comment when its post arrives (and a reply that became
+            -- showable late)
             greatest(
                 shown.loaded_at,
-                known_posts.loaded_at,
+                coalesce(known_posts.loaded_at, shown.loaded_at),
                 coalesce(known_parents.loaded_at, shown.loaded_at)
             ) as loaded_at
         )
@@ -112,7 +114,7 @@
         group by {{ events }}.comment_id
         having bool_or({{ events }}.verb in ('add', 'edited'))
     ) as shown
-    inner join (
+    left join (
         select {{ post_ids }} as post_id, min(loaded_at) as loaded_at
         from {{ posts }}
         group by 1
@@ -137,10 +139,10 @@
 {#-
     The webhook comments `event_comments` shows (independently of staging, for the singular
     tests): `post_id`, `comment_id` per comment of `raw_<platform>.comment_events` with an
-    `add` or `edited` (removed or not), not in the raw comments, on a post of the raw `posts`
-    table, its parent (if any) extracted or itself shown.
+    `add` or `edited` (removed or not), not in the raw comments, its parent (if any) extracted
+    or itself shown, whether or not its post is extracted yet.
 -#}
-{% macro meta_raw_event_comments(platform, posts_table) -%}
+{% macro meta_raw_event_comments(platform) -%}
     with events as (
         select record ->> 'comment_id' as comment_id, record ->> 'post_id' as post_id,
             record ->> 'parent_comment_id' as parent_id, record ->> 'verb' as verb
@@ -157,10 +159,7 @@
         having bool_or(verb in ('add', 'edited'))
     )
     select post_id, comment_id from shown
-    where post_id in (select record ->> 'id' from {{ source('raw_' ~ platform, posts_table) }})
-        and (
-            parent_id is null
-            or parent_id in (select comment_id from extracted)
-            or parent_id in (select comment_id from shown)
-        )
+    where parent_id is null
+        or parent_id in (select comment_id from extracted)
+        or parent_id in (select comment_id from shown)
 {%- endmacro %}

@@ -7,6 +7,23 @@ raw_counts as (
 
 ),
 
+known_posts as (
+
+    select
+        post_key,
+        platform,
+        post_id
+    from {{ ref('dim_posts') }}
+    union all
+    -- posts of webhook comments that the next night extracts
+    select
+        post_key,
+        platform,
+        post_id
+    from {{ ref('int_comment_posts_pending') }}
+
+),
+
 mart_counts as (
 
     select
@@ -14,9 +31,9 @@ mart_counts as (
         posts.post_id,
         count(*) as comments
     from {{ ref('fct_comments') }} as comments
-    inner join {{ ref('dim_posts') }} as posts
+    inner join known_posts as posts
         on comments.post_key = posts.post_key
-    group by 1, 2
+    group by posts.platform, posts.post_id
 
 )
 

@@ -50,6 +50,23 @@ raw_authors as (
 
 {% endif %}
 
+known_posts as (
+
+    select
+        post_key,
+        platform,
+        post_id
+    from {{ ref('dim_posts') }}
+    union all
+    -- posts of webhook comments that the next night extracts
+    select
+        post_key,
+        platform,
+        post_id
+    from {{ ref('int_comment_posts_pending') }}
+
+),
+
 mart_texts as (
 
     select
@@ -59,7 +76,7 @@ mart_texts as (
         comments.author_key,
         lower(comments.text) as text
     from {{ ref('fct_comments') }} as comments
-    inner join {{ ref('dim_posts') }} as posts
+    inner join known_posts as posts
         on comments.post_key = posts.post_key
     {% if newest is not none -%}
     where comments.post_key in (select post_key from recent_posts)

@@ -140,12 +140,25 @@ def _local(instant: dt.datetime, client: Client, lang: str) -> str:
     return f"{long_date(local.date(), lang)} {local:%H:%M} ({client.timezone})"
 
 
+def _posts_relation(con: duckdb.DuckDBPyConnection) -> str:
+    """`dim_posts`, plus the posts of webhook comments that the next night extracts
+    (`int_comment_posts_pending`, their link as the webhook gave it): a comment on a post
+    published since the night is alerted with its post's link all the same."""
+    if not _has_table(con, "intermediate", "int_comment_posts_pending"):
+        return "marts.dim_posts"
+    return (
+        "(SELECT post_key, permalink FROM marts.dim_posts UNION ALL "
+        "SELECT post_key, permalink FROM intermediate.int_comment_posts_pending)"
+    )
+
+
 def _comments(
     con: duckdb.DuckDBPyConnection, client: Client, since: dt.datetime, now: dt.datetime
 ) -> list[dict[str, Any]]:
     """The client's comments received in (since, now], unanswered and visible at `now`."""
     links = _has_table(con, "intermediate", "int_comment_links")
     deleted = _has_table(con, "intermediate", "int_deleted_comments")
+    posts = _posts_relation(con)
     return _rows(
         con,
         f"""
@@ -157,7 +170,7 @@ def _comments(
                {"coalesce(links.permalink_url, posts.permalink)" if links else "posts.permalink"}
                    AS link
         FROM marts.fct_comments AS comments
-        LEFT JOIN marts.dim_posts AS posts ON comments.post_key = posts.post_key
+        LEFT JOIN {posts} AS posts ON comments.post_key = posts.post_key
         LEFT JOIN marts.dim_accounts AS accounts ON comments.account_key = accounts.account_key
         {
             "LEFT JOIN intermediate.int_comment_links AS links "
@@ -328,17 +341,18 @@ def _hourly_spikes(
     thresholds = client.digest.alerts.hourly_spikes
     if thresholds is None:
         return []
+    posts = _posts_relation(con)
     # window k holds the comments written in (now - k days - 60 min, now - k days]
     rows = _rows(
         con,
-        """
+        f"""
         SELECT comments.platform, comments.account_id, accounts.account_name,
                comments.post_key, posts.permalink, comments.is_negative, comments.text,
                comments.like_count,
                floor((epoch(CAST(? AS TIMESTAMPTZ)) - epoch(comments.created_at)) / 86400)
                    AS days_back
         FROM marts.fct_comments AS comments
-        LEFT JOIN marts.dim_posts AS posts ON comments.post_key = posts.post_key
+        LEFT JOIN {posts} AS posts ON comments.post_key = posts.post_key
         LEFT JOIN marts.dim_accounts AS accounts ON comments.account_key = accounts.account_key
         WHERE comments.client_id = ? AND NOT comments.is_brand_reply
           AND comments.created_at <= CAST(? AS TIMESTAMPTZ)

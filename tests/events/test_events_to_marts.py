@@ -98,17 +98,15 @@ def announced(world: World, config, start: dt.datetime, end: dt.datetime) -> tup
     return {c: v for c, v in added.items() if c not in removed}, removed
 
 
-def shown_by_events(added: dict, known_posts: set[str], known_comments: set[str]) -> set[str]:
-    """The announced comments the event path shows before the night: on a post the warehouse
-    holds, their parent (if any) extracted or itself shown."""
+def shown_by_events(added: dict, known_comments: set[str]) -> set[str]:
+    """The announced comments the event path shows before the night: their parent (if any)
+    extracted or itself shown, whether or not the warehouse holds their post yet."""
     shown: set[str] = set()
     while True:
         more = {
             c
             for c, (post, parent) in added.items()
-            if c not in shown
-            and post in known_posts
-            and (parent is None or parent in known_comments or parent in shown)
+            if c not in shown and (parent is None or parent in known_comments or parent in shown)
         }
         if not more:
             return shown
@@ -134,8 +132,10 @@ def test_webhook_comments_reach_the_marts_once_then_the_night_reconciles(
     log = deliver(world, receiver.url, HOOKS_FROM, NOW)
     added, removed = announced(world, meta_only, HOOKS_FROM, NOW)
     posts = {r["post_id"] for r in query(warehouse, "SELECT post_id FROM marts.dim_posts")}
-    new = shown_by_events({c: v for c, v in added.items() if c not in before}, posts, before)
+    new = shown_by_events({c: v for c, v in added.items() if c not in before}, before)
     assert len(new) > 20, "the window must announce comments night 1 did not extract"
+    on_new_posts = {c for c in new if added[c][0] not in posts}
+    assert on_new_posts, "the window must announce comments on posts night 1 did not extract"
 
     started = time.monotonic()
     landed = land_events(meta_only, landing, redis_url=redis_server.url, stream=STREAM)
@@ -161,8 +161,35 @@ def test_webhook_comments_reach_the_marts_once_then_the_night_reconciles(
     # every announced comment once (a removed one too: it was received)
     assert {c: n for c, n in counts.items() if n != 1} == {}
     assert new <= set(counts)
-    # the others wait for the night: new posts, replies to comments not known yet
+    # the others wait for the night: replies to comments not known yet
     assert not (set(added) - before - new) & set(counts)
+    # a comment on a post published since night 1 is there at once; its post is listed as
+    # pending, with the link Meta sent along (Facebook) until the night extracts it
+    pending_posts = {
+        r["post_id"]: r["permalink"]
+        for r in query(
+            warehouse, "SELECT post_id, permalink FROM intermediate.int_comment_posts_pending"
+        )
+    }
+    assert set(pending_posts) == {added[c][0] for c in on_new_posts}
+    facebook_pending = {p for p in pending_posts if "_" in p}  # Page posts: "<page>_<post>"
+    assert facebook_pending and all(pending_posts[p] for p in facebook_pending)
+    # ... and alerted now, with that link: the immediate rules see it like any comment
+    from ruche.digest.immediate import fire_immediate_alerts
+
+    keys = {
+        r["comment_key"]: r["comment_id"]
+        for r in query(warehouse, "SELECT comment_key, comment_id FROM marts.fct_comments")
+    }
+    alerted = [
+        a
+        for a in fire_immediate_alerts(warehouse, meta_only, NOW, send=False)
+        if keys.get(a.comment_key) in on_new_posts
+    ]
+    assert alerted, "no alert for a comment on a post published since night 1"
+    for alert in alerted:
+        post = added[keys[alert.comment_key]][0]
+        assert alert.link == pending_posts[post] or "_" not in post
     # a comment removed by webhook is received (counted) and marked deleted
     # a `remove` by webhook takes a comment the night had shown out of the comments to answer
     deleted = {

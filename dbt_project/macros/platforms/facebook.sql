@@ -8,7 +8,7 @@
         select _parent_id as post_id from {{ source('raw_facebook', 'comments') }}
         union all
         -- comments pushed by webhook that the extract has not loaded yet
-        select post_id from ({{ meta_raw_event_comments('facebook', 'posts') }}) as pushed
+        select post_id from ({{ meta_raw_event_comments('facebook') }}) as pushed
     ) as comments
     group by 1, 2
 {%- endmacro %}

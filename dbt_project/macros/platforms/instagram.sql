@@ -8,7 +8,7 @@
         select _parent_id as post_id from {{ source('raw_instagram', 'comments') }}
         union all
         -- comments pushed by webhook that the extract has not loaded yet
-        select post_id from ({{ meta_raw_event_comments('instagram', 'media') }}) as pushed
+        select post_id from ({{ meta_raw_event_comments('instagram') }}) as pushed
     ) as comments
     group by 1, 2
 {%- endmacro %}

@@ -27,6 +27,8 @@ final as (
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'name' as author_name,
         {{ json_text('message') }} as message,
+        -- the post's link: Meta sends the post with each comment change
+        record -> 'post' ->> 'permalink_url' as post_permalink_url,
         {{ raw_lineage() }}
     from source
 

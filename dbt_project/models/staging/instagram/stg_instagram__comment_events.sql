@@ -26,6 +26,8 @@ final as (
         record -> 'from' ->> 'id' as author_id,
         record -> 'from' ->> 'username' as author_username,
         {{ json_text('text') }} as message,
+        -- Instagram's `comments` change names the media (id, product type), not its link
+        cast(null as {{ dbt.type_string() }}) as post_permalink_url,
         {{ raw_lineage() }}
     from source
 
