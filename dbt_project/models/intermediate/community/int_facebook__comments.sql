@@ -23,7 +23,10 @@ events as (
 
 posts as (
 
-    select post_id, loaded_at from {{ ref('stg_facebook__posts') }}
+    select
+        post_id,
+        loaded_at
+    from {{ ref('stg_facebook__posts') }}
 
 ),
 

@@ -20,7 +20,10 @@ events as (
 
 media as (
 
-    select media_id, loaded_at from {{ ref('stg_instagram__media') }}
+    select
+        media_id,
+        loaded_at
+    from {{ ref('stg_instagram__media') }}
 
 ),
 
@@ -51,7 +54,10 @@ extracted as (
 
 event_only as (
 
-    {{ event_comments('events', 'comments', 'media', 'media_id', 'ig_user_id', 'author_username', post_column='media_id') }}
+    {{ event_comments(
+        'events', 'comments', 'media', 'media_id', 'ig_user_id', 'author_username',
+        post_column='media_id'
+    ) }}
 
 ),
 
